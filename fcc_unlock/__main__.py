@@ -1,0 +1,3 @@
+from fcc_unlock.cli import main
+
+raise SystemExit(main())

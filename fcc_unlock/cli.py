@@ -1,0 +1,172 @@
+"""Command line: parse, pick the mode, print, exit with the status from exitcodes.py.
+
+fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] DEVICE
+fcc-unlock --demo [--vendor NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from fcc_unlock import __version__
+from fcc_unlock.errors import Timeout
+from fcc_unlock.exitcodes import DESCRIPTIONS, ExitCode
+from fcc_unlock.runner import DEFAULT_TIMEOUT
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+    from typing import Callable
+
+    from fcc_unlock.log import Log
+    from fcc_unlock.runner import Outcome
+
+METHOD_NAMES = ("sierra",)  # kept in step with fcc_unlock.methods.METHODS by a test
+WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
+
+
+def build_parser() -> argparse.ArgumentParser:
+    exit_codes = "\n".join(f"  {int(code):>3}  {text}" for code, text in DESCRIPTIONS.items())
+    parser = argparse.ArgumentParser(
+        prog="fcc-unlock",
+        description="FCC-unlock a laptop WWAN modem through its MBIM control port.",
+        epilog=f"exit status:\n{exit_codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("device", nargs="?", help="MBIM control port, e.g. /dev/cdc-wdm0")
+    parser.add_argument(
+        "-m", "--method", choices=METHOD_NAMES, help="unlock procedure (default: from the device table)"
+    )
+    parser.add_argument(
+        "-t",
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"hard deadline for the whole run (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every MBIM/QMI message, decoded")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument(
+        "--log",
+        choices=("auto", "stderr", "syslog"),
+        default="auto",
+        help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
+    )
+    parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
+    parser.add_argument("--vendor", default="sierra", help="personality of the --demo modem")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("timeout must be between 0 and 3600 seconds")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return ExitCode.OK if exit_.code == 0 else ExitCode.USAGE
+    try:
+        if args.demo:
+            from fcc_unlock.demo import run_demo
+
+            return run_demo(args.vendor, args.timeout, args.verbose)
+        if not args.device:
+            parser.print_usage(sys.stderr)
+            print("fcc-unlock: error: a DEVICE is required (or --demo)", file=sys.stderr)
+            return ExitCode.USAGE
+        return unlock_command(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug: say so in one line, with the exit code for bugs
+        print(f"fcc-unlock: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        if os.environ.get("FCC_UNLOCK_DEBUG"):
+            raise
+        return ExitCode.INTERNAL
+
+
+def unlock_command(args: argparse.Namespace) -> int:
+    from fcc_unlock.log import Log
+    from fcc_unlock.runner import Outcome, unlock
+
+    log = Log(args.log, args.verbose)
+    method, ids = args.method, None
+    if method is None:
+        method, ids, hint = resolve_method(args.device)
+        if method is None:
+            outcome = Outcome(args.device, None, ids)
+            outcome.exit_code, outcome.reason = ExitCode.UNSUPPORTED, hint
+            return report(outcome, log, args.json)
+    disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
+    try:
+        outcome = unlock(args.device, method, args.timeout, log.trace if args.verbose else None, ids)
+    finally:
+        disarm()
+    return report(outcome, log, args.json)
+
+
+def resolve_method(device: str) -> tuple[str | None, str | None, str]:
+    """(method, ids, hint): the table's method for this device, or a hint why not."""
+    from fcc_unlock.devices import lookup
+    from fcc_unlock.resolve import identify
+
+    if not os.path.exists(device):
+        return None, None, f"{device}: no such device"
+    found = identify(device)
+    if found is None:
+        return None, None, "cannot tell which modem this is; name the unlock with --method"
+    entry = lookup(found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
+    if entry is None:
+        return (
+            None,
+            str(found),
+            f"{found} is not in the device table (see --list); if it needs an unlock, try --method",
+        )
+    return entry.method, str(found), ""
+
+
+def report(outcome: Outcome, log: Log, as_json: bool) -> int:
+    log.result(outcome.line(), outcome.ok)
+    if as_json:
+        import json
+
+        print(json.dumps(outcome.as_dict()), flush=True)
+    return int(outcome.exit_code)
+
+
+def arm_watchdog(seconds: float) -> Callable[[], None]:
+    """Interrupt the run if it outlives ``seconds`` (a stuck syscall, a bug).
+
+    The first alarm raises Timeout where the program is; if cleanup then hangs too,
+    the second one ends the process with the timeout exit code.
+    """
+
+    def second_alarm(signum: int, frame: FrameType | None) -> None:
+        os._exit(ExitCode.TIMEOUT)
+
+    def first_alarm(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGALRM, second_alarm)
+        signal.setitimer(signal.ITIMER_REAL, WATCHDOG_GRACE)
+        raise Timeout("hard deadline reached")
+
+    previous = signal.signal(signal.SIGALRM, first_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    return disarm

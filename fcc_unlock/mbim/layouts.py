@@ -1,0 +1,164 @@
+"""Every MBIM binary layout, declared once, with construct.
+
+This module is the single source of the MBIM wire formats. Importing construct costs
+more than a whole hotplug run may take, so the fixed-size layouts named in ``HOT``
+are also compiled into plain ``struct`` formats in ``_structs.py`` by
+``python -m fcc_unlock.codegen``; tests prove that file current and equivalent.
+Variable-size payloads are parsed with these declarations directly, off the hot path.
+
+Offsets in an information buffer ("OL pairs") are relative to the start of the
+information buffer; strings are UTF-16LE without a terminator, padded to 4 bytes.
+"""
+
+from construct import Array, Bytes, Int32ul, Struct, this
+
+# --- message framing (protocol.md §1.3-§1.8) ---------------------------------------
+
+Header = Struct(
+    "message_type" / Int32ul,
+    "message_length" / Int32ul,  # of this message or fragment, header included
+    "transaction_id" / Int32ul,
+)
+
+FragmentHeader = Struct(
+    "total_fragments" / Int32ul,
+    "current_fragment" / Int32ul,
+)
+
+Open = Struct(
+    "header" / Header,
+    "max_control_transfer" / Int32ul,
+)
+
+# OPEN_DONE and CLOSE_DONE
+Done = Struct(
+    "header" / Header,
+    "status" / Int32ul,
+)
+
+# HOST_ERROR and FUNCTION_ERROR
+Error = Struct(
+    "header" / Header,
+    "error_status_code" / Int32ul,
+)
+
+# The fixed part of COMMAND (fragment 0); the information buffer follows.
+CommandPrefix = Struct(
+    "header" / Header,
+    "fragment" / FragmentHeader,
+    "device_service_id" / Bytes(16),
+    "cid" / Int32ul,
+    "command_type" / Int32ul,
+    "information_buffer_length" / Int32ul,
+)
+
+CommandDonePrefix = Struct(
+    "header" / Header,
+    "fragment" / FragmentHeader,
+    "device_service_id" / Bytes(16),
+    "cid" / Int32ul,
+    "status" / Int32ul,
+    "information_buffer_length" / Int32ul,
+)
+
+IndicateStatusPrefix = Struct(
+    "header" / Header,
+    "fragment" / FragmentHeader,
+    "device_service_id" / Bytes(16),
+    "cid" / Int32ul,
+    "information_buffer_length" / Int32ul,
+)
+
+# Whole unfragmented messages, for tests and tools that want one declaration to parse.
+Command = Struct(
+    *CommandPrefix.subcons,
+    "information_buffer" / Bytes(this.information_buffer_length),
+)
+CommandDone = Struct(
+    *CommandDonePrefix.subcons,
+    "information_buffer" / Bytes(this.information_buffer_length),
+)
+IndicateStatus = Struct(
+    *IndicateStatusPrefix.subcons,
+    "information_buffer" / Bytes(this.information_buffer_length),
+)
+
+# --- information buffers --------------------------------------------------------------
+
+OlPair = Struct(
+    "offset" / Int32ul,
+    "size" / Int32ul,
+)
+
+# Basic Connect RADIO_STATE (CID 3): SET payload, and QUERY/SET response.
+RadioStateSet = Struct("radio_state" / Int32ul)
+RadioStateInfo = Struct(
+    "hw_radio_state" / Int32ul,
+    "sw_radio_state" / Int32ul,
+)
+
+# Quectel vendor RADIO_STATE (CID 1): the same u32 for SET and the QUERY response.
+QuectelRadioState = Struct("radio_state" / Int32ul)
+
+# Basic Connect DEVICE_CAPS (CID 1) response: fixed part, then the strings.
+DeviceCapsFixed = Struct(
+    "device_type" / Int32ul,
+    "cellular_class" / Int32ul,
+    "voice_class" / Int32ul,
+    "sim_class" / Int32ul,
+    "data_class" / Int32ul,
+    "sms_caps" / Int32ul,
+    "control_caps" / Int32ul,
+    "max_sessions" / Int32ul,
+    "custom_data_class" / OlPair,
+    "device_id" / OlPair,
+    "firmware_info" / OlPair,
+    "hardware_info" / OlPair,
+)
+
+# Basic Connect DEVICE_SERVICES (CID 16) response: count, then one OL pair per element.
+DeviceServicesFixed = Struct(
+    "device_services_count" / Int32ul,
+    "max_dss_sessions" / Int32ul,
+    "elements" / Array(this.device_services_count, OlPair),
+)
+DeviceServiceElement = Struct(
+    "device_service_id" / Bytes(16),
+    "dss_payload" / Int32ul,
+    "max_dss_instances" / Int32ul,
+    "cids_count" / Int32ul,
+    "cids" / Array(this.cids_count, Int32ul),
+)
+
+# Basic Connect DEVICE_SERVICE_SUBSCRIBE_LIST (CID 19) SET: count, OL pairs to entries.
+SubscribeListFixed = Struct(
+    "events_count" / Int32ul,
+    "entries" / Array(this.events_count, OlPair),
+)
+SubscribeListEntry = Struct(
+    "device_service_id" / Bytes(16),
+    "cids_count" / Int32ul,
+    "cids" / Array(this.cids_count, Int32ul),
+)
+
+# Proxy Control CONFIGURATION (CID 1) SET: device path (OL string) and timeout.
+ProxyConfigurationFixed = Struct(
+    "device_path" / OlPair,
+    "timeout" / Int32ul,
+)
+
+# Fixed-size layouts used on the hotplug path; compiled into _structs.py.
+HOT = (
+    "Header",
+    "FragmentHeader",
+    "Open",
+    "Done",
+    "Error",
+    "CommandPrefix",
+    "CommandDonePrefix",
+    "IndicateStatusPrefix",
+    "OlPair",
+    "RadioStateSet",
+    "RadioStateInfo",
+    "QuectelRadioState",
+)

@@ -1,0 +1,69 @@
+"""From a device node to its bus and ids, with pyudev (imported only here).
+
+The udev rule passes the method it matched, so the hotplug path never comes here;
+manual runs without ``--method`` do.
+"""
+
+from __future__ import annotations
+
+
+class DeviceIds:
+    __slots__ = ("bus", "vendor", "product", "subsystem_vendor", "subsystem_device")
+
+    def __init__(
+        self,
+        bus: str,
+        vendor: int,
+        product: int,
+        subsystem_vendor: int | None = None,
+        subsystem_device: int | None = None,
+    ) -> None:
+        self.bus = bus
+        self.vendor = vendor
+        self.product = product
+        self.subsystem_vendor = subsystem_vendor
+        self.subsystem_device = subsystem_device
+
+    def __str__(self) -> str:
+        return f"{self.vendor:04x}:{self.product:04x}"
+
+
+def identify(devnode: str) -> DeviceIds | None:
+    """The USB or PCI ids of the modem behind ``devnode``, or None (not a modem port)."""
+    try:
+        import pyudev
+    except ImportError:
+        return None
+    try:
+        device = pyudev.Devices.from_device_file(pyudev.Context(), devnode)
+    except (pyudev.DeviceNotFoundError, OSError, ValueError):
+        return None
+    try:
+        return _ids_of_parents(device)
+    except ValueError:
+        return None  # an id attribute missing or not hex: not a device we know
+
+
+def _ids_of_parents(device: object) -> DeviceIds | None:
+    for parent in device.ancestors:  # type: ignore[attr-defined]
+        if parent.subsystem == "usb" and parent.device_type == "usb_device":
+            return DeviceIds(
+                "usb",
+                _hex(parent.attributes.get("idVendor")),
+                _hex(parent.attributes.get("idProduct")),
+            )
+        if parent.subsystem == "pci":
+            return DeviceIds(
+                "pci",
+                _hex(parent.attributes.get("vendor")),
+                _hex(parent.attributes.get("device")),
+                _hex(parent.attributes.get("subsystem_vendor")),
+                _hex(parent.attributes.get("subsystem_device")),
+            )
+    return None
+
+
+def _hex(value: bytes | None) -> int:
+    if value is None:
+        raise ValueError("missing id attribute")
+    return int(value.decode().strip(), 16)

@@ -1,0 +1,401 @@
+"""One MBIM session over a transport, and a QMI client inside it.
+
+This is where the sans-I/O codecs meet a transport and the clock. ``MbimSession``
+opens (re-sending OPEN until the modem answers), runs commands with deadlines while
+skipping indications, stale replies and garbage, handles FUNCTION_ERROR and the
+"already open" quirk, and always CLOSEs what it opened. ``QmiClient`` allocates a QMI
+client id through the MBIM QMI service and always releases it.
+
+Two deadlines bound a run: ``deadline`` for the work, and ``cleanup_deadline`` (a
+little later) for releasing and closing, so cleanup happens even after a timeout and
+the whole run still ends on time.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fcc_unlock.errors import FccUnlockError, ProtocolError, Refused, Timeout, Unsupported
+from fcc_unlock.mbim import constants as mbim
+from fcc_unlock.mbim.connection import Connection, Discarded, Malformed
+from fcc_unlock.mbim.messages import (
+    Close,
+    CloseDone,
+    Command,
+    CommandDone,
+    FunctionError,
+    HostError,
+    IndicateStatus,
+    Message,
+    Open,
+    OpenDone,
+)
+from fcc_unlock.mbim.stream import FragmentError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Optional
+
+    from fcc_unlock.qmi.messages import QmiMessage
+
+    Tracer = Optional[Callable[[str, object], None]]
+
+OPEN_ATTEMPT_SECONDS = 1.0  # re-send OPEN this often: a fresh modem may miss the first
+CLOSE_BEFORE_REOPEN_SECONDS = 1.0  # the "already open" quirk's CLOSE
+QMI_PROBE_SECONDS = 2.0  # how long the QMI service gets to answer before we ask DEVICE_SERVICES
+
+
+class MbimSession:
+    def __init__(
+        self,
+        transport: object,
+        deadline: float,
+        cleanup_deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        trace: Tracer = None,
+        send_close: bool = True,
+    ) -> None:
+        self.transport = transport
+        self.deadline = deadline
+        self.cleanup_deadline = deadline if cleanup_deadline is None else cleanup_deadline
+        self.clock = clock
+        self.trace = trace
+        self.send_close = send_close
+        self.connection = Connection(transport.max_control_transfer)  # type: ignore[attr-defined]
+        self.is_open = False
+        self.garbage = 0  # bytes discarded while waiting for replies
+        self._reopened = False
+
+    # --- life cycle ---------------------------------------------------------------
+
+    def __enter__(self) -> MbimSession:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """MBIM OPEN, re-sent every second until an OPEN_DONE arrives or the deadline."""
+        sent: set[int] = set()
+        next_attempt = self.clock()
+        while True:
+            now = self.clock()
+            if now >= self.deadline:
+                raise self._timeout("MBIM OPEN")
+            if now >= next_attempt:
+                tid = self._send(Open(self._tid(), self.connection.max_control_transfer))
+                sent.add(tid)
+                next_attempt = now + OPEN_ATTEMPT_SECONDS
+            event = self._next_event(min(next_attempt, self.deadline))
+            if event is None:
+                continue
+            if isinstance(event, OpenDone) and event.transaction_id in sent:
+                if event.status != mbim.Status.NONE:
+                    raise ProtocolError(f"modem refused MBIM OPEN: {mbim.describe_status(event.status)}")
+                self.is_open = True
+                return
+            if isinstance(event, CloseDone):
+                # Already open (Sierra EM7345): the modem answers OPEN with a CLOSE_DONE.
+                # Close explicitly, then open again.
+                self._trace("note", "modem reports its MBIM channel already open: closing it first")
+                self._close_and_wait(min(self.clock() + CLOSE_BEFORE_REOPEN_SECONDS, self.deadline))
+                next_attempt = self.clock()
+                continue
+            if isinstance(event, FunctionError) and event.transaction_id in sent:
+                raise ProtocolError(f"modem answered MBIM OPEN with {mbim.describe_error(event.error_code)}")
+            self._check_for_pending(event, sent, "MBIM OPEN")
+
+    def close(self) -> None:
+        """CLOSE if open; bounded by the cleanup deadline; never raises."""
+        if not self.is_open:
+            return
+        self.is_open = False
+        if not self.send_close:
+            return
+        try:
+            self._close_and_wait(self.cleanup_deadline)
+        except FccUnlockError as error:
+            self._trace("note", f"MBIM CLOSE not confirmed: {error}")
+
+    def _close_and_wait(self, until: float) -> None:
+        tid = self._send(Close(self._tid()), until)
+        while True:
+            event = self._next_event(until)
+            if event is None:
+                raise self._timeout("MBIM CLOSE")
+            if isinstance(event, CloseDone) and event.transaction_id == tid:
+                return
+            if isinstance(event, FunctionError) and event.transaction_id == tid:
+                return  # NOT_OPENED and friends: closed either way
+            self._check_for_pending(event, {tid}, "MBIM CLOSE")
+
+    # --- commands -----------------------------------------------------------------
+
+    def command(
+        self,
+        service_id: bytes,
+        cid: int,
+        command_type: int,
+        payload: bytes = b"",
+        timeout: float | None = None,
+        cleanup: bool = False,
+    ) -> CommandDone:
+        """Send a COMMAND and return its COMMAND_DONE (any status; the caller judges).
+
+        ``timeout`` shortens the wait below the session deadline; ``cleanup`` lets the
+        command run until the cleanup deadline (release of a client id).
+        """
+        limit = self.cleanup_deadline if cleanup else self.deadline
+        until = limit if timeout is None else min(limit, self.clock() + timeout)
+        what = f"{mbim.describe_service(service_id)} CID {cid}"
+        while True:
+            request = Command(self._tid(), service_id, cid, command_type, payload)
+            self._send(request, until)
+            event = self._await_reply(request.transaction_id, until, what)
+            if isinstance(event, CommandDone):
+                if (event.service_id, event.cid) != (service_id, cid):
+                    raise ProtocolError(
+                        f"reply to {what} is for {mbim.describe_service(event.service_id)} CID {event.cid}"
+                    )
+                return event
+            # FUNCTION_ERROR
+            if event.error_code == mbim.ProtocolErrorCode.NOT_OPENED and not self._reopened:
+                self._reopened = True
+                self._trace("note", "modem says the session is not open: opening again")
+                self.is_open = False
+                self.open()
+                continue
+            if event.error_code == mbim.ProtocolErrorCode.NOT_OPENED:
+                self.is_open = False
+            raise ProtocolError(f"modem answered {what} with {mbim.describe_error(event.error_code)}")
+
+    def device_services(self, timeout: float | None = None) -> list[bytes]:
+        """The service UUIDs the modem lists in Basic Connect DEVICE_SERVICES."""
+        from fcc_unlock.mbim.basic_connect import parse_device_services
+        from fcc_unlock.mbim.messages import DecodeError
+
+        done = self.command(
+            mbim.BASIC_CONNECT,
+            mbim.BasicConnectCid.DEVICE_SERVICES,
+            mbim.CommandType.QUERY,
+            timeout=timeout,
+        )
+        if done.status != mbim.Status.NONE:
+            raise ProtocolError(f"DEVICE_SERVICES query failed: {mbim.describe_status(done.status)}")
+        try:
+            return [s.service_id for s in parse_device_services(done.information_buffer)]
+        except DecodeError as error:
+            raise ProtocolError(f"malformed DEVICE_SERVICES reply: {error}") from None
+
+    def _await_reply(self, tid: int, until: float, what: str) -> CommandDone | FunctionError:
+        while True:
+            event = self._next_event(until)
+            if event is None:
+                raise self._timeout(what)
+            if isinstance(event, (CommandDone, FunctionError)) and event.transaction_id == tid:
+                return event
+            self._check_for_pending(event, {tid}, what)
+
+    # --- plumbing -----------------------------------------------------------------
+
+    def _tid(self) -> int:
+        return self.connection.next_transaction_id()
+
+    def _send(self, message: Message, until: float | None = None) -> int:
+        self._trace("->", message)
+        for piece in self.connection.send(message):
+            self.transport.write(piece, self.deadline if until is None else until)  # type: ignore[attr-defined]
+        return message.transaction_id
+
+    def _next_event(self, until: float) -> object | None:
+        """The next thing the modem said, or None once ``until`` has passed."""
+        connection = self.connection
+        while True:
+            now = self.clock()
+            event = connection.next_event(now)
+            if event is not None:
+                if isinstance(event, Message):
+                    self._trace("<-", event)
+                return event
+            if now >= until:
+                return None
+            expiry = connection.next_expiry()
+            wake = until if expiry is None else min(until, expiry)
+            data = self.transport.read(wake)  # type: ignore[attr-defined]
+            if data:
+                connection.receive_data(data)
+
+    def _check_for_pending(self, event: object, pending: set[int], what: str) -> None:
+        """Handle an event that is not the reply we wait for: skip it, or fail the wait."""
+        if isinstance(event, IndicateStatus):
+            return  # notifications are not ours to act on
+        if isinstance(event, Discarded):
+            self.garbage += event.count
+            self._trace("note", f"discarded {event.count} bytes that are not MBIM")
+            return
+        if isinstance(event, FragmentError):
+            self._trace("note", f"fragment error: {event}")
+            self._send(HostError(event.transaction_id, event.code))
+            if event.transaction_id in pending:
+                raise ProtocolError(f"reply to {what}: {event}")
+            return
+        if isinstance(event, Malformed):
+            self._trace("note", f"malformed message tid={event.transaction_id}: {event.reason}")
+            if event.transaction_id in pending:
+                raise ProtocolError(f"malformed reply to {what}: {event.reason}")
+            return
+        if isinstance(event, Message) and event.transaction_id in pending:
+            raise ProtocolError(f"unexpected {event.message_type.name} in reply to {what}")
+        self._trace("note", "skipping a message that answers nothing we are waiting for")
+
+    def _timeout(self, what: str) -> FccUnlockError:
+        if self.garbage:
+            return ProtocolError(
+                f"no valid reply to {what}; discarded {self.garbage} bytes of malformed data"
+            )
+        return Timeout(f"no reply to {what} in time")
+
+    def _trace(self, direction: str, item: object) -> None:
+        if self.trace is not None:
+            self.trace(direction, item)
+
+
+class QmiFailure(Refused):
+    """The modem answered a QMI request with an error; ``error`` is the QMI code."""
+
+    def __init__(self, reason: str, error: int) -> None:
+        super().__init__(reason)
+        self.error = error
+
+
+class QmiClient:
+    """A QMI client id of one service, reached through the MBIM QMI service.
+
+    ``with QmiClient(session, Service.DMS) as dms: dms.request(...)`` allocates the
+    client id with CTL Allocate CID and releases it with CTL Release CID on the way
+    out, errors included. If the modem does not carry QMI at all, allocation fails
+    with ``Unsupported`` after one DEVICE_SERVICES query to make sure.
+    """
+
+    def __init__(self, session: MbimSession, service: int) -> None:
+        self.session = session
+        self.service = service
+        self.client_id: int | None = None
+        self._ctl_tid = 0
+        self._service_tid = 0
+
+    def __enter__(self) -> QmiClient:
+        self.allocate()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def allocate(self) -> int:
+        from fcc_unlock.qmi import ctl
+        from fcc_unlock.qmi.messages import DecodeError, ResultError
+
+        request = ctl.allocate_cid(self._next_ctl_tid(), self.service)
+        response = self._exchange(request, timeout=QMI_PROBE_SECONDS, probe=True)
+        try:
+            self.client_id = ctl.allocated_client_id(response, self.service)
+        except ResultError as error:
+            raise Refused(f"modem refused a QMI client: {error}") from None
+        except DecodeError as error:
+            raise ProtocolError(f"malformed Allocate CID reply: {error}") from None
+        return self.client_id
+
+    def release(self) -> None:
+        """Release our client id; bounded by the cleanup deadline; never raises."""
+        if self.client_id is None:
+            return
+        from fcc_unlock.qmi import ctl
+
+        client_id, self.client_id = self.client_id, None
+        request = ctl.release_cid(self._next_ctl_tid(), self.service, client_id)
+        try:
+            self._exchange(request, cleanup=True)
+        except (FccUnlockError, ValueError) as error:
+            self.session._trace("note", f"QMI client {client_id} not released: {error}")
+
+    def call(self, build: Callable[..., QmiMessage], *args: object, **fields: object) -> QmiMessage:
+        """Build a request for our client id (``build(client_id, tid, *args)``), send it,
+        and return the response if its result is success; raise QmiFailure if not."""
+        from fcc_unlock.qmi.messages import DecodeError, ResultError, check_result
+
+        if self.client_id is None:
+            raise RuntimeError("QMI client id not allocated")
+        request = build(self.client_id, self.next_transaction_id(), *args, **fields)
+        response = self._exchange(request)
+        try:
+            return check_result(response)
+        except ResultError as error:
+            raise QmiFailure(str(error), error.error) from None
+        except DecodeError as error:
+            raise ProtocolError(f"malformed QMI reply: {error}") from None
+
+    def next_transaction_id(self) -> int:
+        self._service_tid = self._service_tid % 0xFFFF + 1
+        return self._service_tid
+
+    def _next_ctl_tid(self) -> int:
+        self._ctl_tid = self._ctl_tid % 0xFF + 1
+        return self._ctl_tid
+
+    def _exchange(
+        self,
+        request: QmiMessage,
+        timeout: float | None = None,
+        probe: bool = False,
+        cleanup: bool = False,
+    ) -> QmiMessage:
+        from fcc_unlock.qmi.messages import DecodeError, decode
+
+        session = self.session
+        try:
+            done = session.command(
+                mbim.QMI,
+                mbim.QMI_MSG_CID,
+                mbim.CommandType.SET,
+                request.encode(),
+                timeout=timeout,
+                cleanup=cleanup,
+            )
+        except Timeout:
+            if probe:
+                self._require_qmi_service()
+            raise
+        if done.status != mbim.Status.NONE:
+            if probe:
+                self._require_qmi_service()
+            if done.status in (
+                mbim.Status.NO_DEVICE_SUPPORT,
+                mbim.Status.INVALID_DEVICE_SERVICE_OPERATION,
+            ):
+                raise Unsupported(f"modem does not carry {request.name}: {mbim.describe_status(done.status)}")
+            raise ProtocolError(f"modem did not deliver {request.name}: {mbim.describe_status(done.status)}")
+        try:
+            response = decode(done.information_buffer)
+        except DecodeError as error:
+            raise ProtocolError(f"malformed QMI reply to {request.name}: {error}") from None
+        expected = (request.service, request.client_id, request.transaction_id, request.message_id)
+        got = (response.service, response.client_id, response.transaction_id, response.message_id)
+        if got != expected:
+            raise ProtocolError(f"QMI reply {response.name} does not answer {request.name}")
+        return response
+
+    def _require_qmi_service(self) -> None:
+        """Raise Unsupported if DEVICE_SERVICES shows the modem has no QMI service.
+
+        Called only after the QMI service failed to answer; if this query fails too,
+        the caller's original error stands.
+        """
+        try:
+            services = self.session.device_services(timeout=QMI_PROBE_SECONDS)
+        except (Timeout, ProtocolError) as error:
+            self.session._trace("note", f"DEVICE_SERVICES probe failed: {error}")
+            return
+        if mbim.QMI not in services:
+            names = ", ".join(mbim.describe_service(s) for s in services) or "none"
+            raise Unsupported(f"modem exposes no QMI service over MBIM (it lists: {names})")

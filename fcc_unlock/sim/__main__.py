@@ -1,0 +1,121 @@
+"""Serve the simulated modem on a pty for other programs.
+
+    python -m fcc_unlock.sim --link /tmp/wdm0 [--vendor sierra] [fault knobs]
+
+Prints ``ready <pty path>`` when it is listening; runs until SIGTERM or SIGINT, then
+writes the transcript (one JSON object per received message) if asked to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from fcc_unlock.sim.faults import KINDS, Faults
+from fcc_unlock.sim.model import Received, SimModem
+from fcc_unlock.sim.personalities import PERSONALITIES
+from fcc_unlock.sim.pty import PtyModem
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fcc_unlock.sim", description=__doc__.split("\n")[0])
+    parser.add_argument("--link", help="create this symlink to the pty (like /dev/cdc-wdm0)")
+    parser.add_argument("--vendor", choices=sorted(PERSONALITIES), default="sierra")
+    parser.add_argument("--unlocked", action="store_true", help="start already unlocked")
+    parser.add_argument("--transcript", help="write received messages here (JSON lines) on exit")
+    knobs = parser.add_argument_group("fault knobs", f"KIND is one of: {', '.join(KINDS)}")
+    knobs.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS", help="delay before each reply"
+    )
+    knobs.add_argument("--chunk-size", type=int, default=0, metavar="BYTES", help="write replies in pieces")
+    knobs.add_argument(
+        "--max-control-transfer", type=int, default=0, metavar="BYTES", help="fragment replies to this size"
+    )
+    knobs.add_argument("--indications", action="store_true", help="an INDICATE_STATUS before each reply")
+    knobs.add_argument("--stale-replies", action="store_true", help="a wrong-TID reply before each reply")
+    knobs.add_argument("--never-answer", action="append", default=[], metavar="KIND")
+    knobs.add_argument(
+        "--function-error", action="append", default=[], metavar="KIND=CODE", help="FUNCTION_ERROR instead"
+    )
+    knobs.add_argument("--qmi-error", type=int, default=0, metavar="CODE", help="QMI error for the unlock")
+    knobs.add_argument("--hang-up-on", metavar="KIND", help="unplug when this message arrives")
+    knobs.add_argument("--no-qmi-service", action="store_true")
+    knobs.add_argument("--garbage-before", action="append", default=[], metavar="KIND")
+    knobs.add_argument("--garbage-instead", action="append", default=[], metavar="KIND")
+    knobs.add_argument("--already-open", action="store_true", help="answer the first OPEN with CLOSE_DONE")
+    knobs.add_argument("--hardware-switch-off", action="store_true", help="rfkill: radio switch off")
+    return parser
+
+
+def faults_from(args: argparse.Namespace) -> Faults:
+    function_errors = {}
+    for item in args.function_error:
+        kind, _, code = item.partition("=")
+        function_errors[kind] = int(code or "2", 0)
+    return Faults(
+        latency=args.latency,
+        chunk_size=args.chunk_size,
+        max_control_transfer=args.max_control_transfer,
+        indications=args.indications,
+        stale_replies=args.stale_replies,
+        never_answer=tuple(args.never_answer),
+        function_error=function_errors,
+        qmi_error=args.qmi_error,
+        hang_up_on=args.hang_up_on,
+        no_qmi_service=args.no_qmi_service,
+        garbage_before=tuple(args.garbage_before),
+        garbage_instead=tuple(args.garbage_instead),
+        already_open=args.already_open,
+        hardware_switch_off=args.hardware_switch_off,
+    )
+
+
+def transcript_record(received: Received) -> dict[str, object]:
+    message = received.message
+    record: dict[str, object] = {
+        "kind": received.kind,
+        "type": message.message_type.name,
+        "tid": message.transaction_id,
+    }
+    if received.qmi is not None:
+        record["qmi"] = {
+            "service": received.qmi.service,
+            "client_id": received.qmi.client_id,
+            "tid": received.qmi.transaction_id,
+            "message_id": received.qmi.message_id,
+            "tlvs": [[t, v.hex()] for t, v in received.qmi.tlvs],
+        }
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        faults = faults_from(args)
+    except ValueError as error:
+        print(f"fcc_unlock.sim: {error}", file=sys.stderr)
+        return 2
+    modem = SimModem(PERSONALITIES[args.vendor](), faults)
+    modem.locked = not args.unlocked
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    sim = PtyModem(modem, args.link).start()
+    print(f"ready {sim.path}", flush=True)
+    try:
+        while not stop.wait(0.2) and not modem.hung_up:
+            pass
+    finally:
+        sim.stop()
+        if args.transcript:
+            with open(args.transcript, "w") as f:
+                for received in modem.transcript:
+                    f.write(json.dumps(transcript_record(received)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Fault knobs of the simulated modem, all off by default.
+
+Message kinds name what a knob applies to: ``open``, ``close``, ``device-caps``,
+``radio-state``, ``device-services``, ``subscribe-list``, ``qmi-allocate``,
+``qmi-release``, ``qmi-sync``, ``qmi-version-info``, ``fcc-auth`` (Sierra 0x555F),
+``foxconn-auth``, ``foxconn-version``, ``get-ids``, ``get-operating-mode``,
+``set-operating-mode``, ``quectel-radio-state``, ``other``; and ``unlock``, which
+means whichever of those is this personality's unlock request.
+"""
+
+from __future__ import annotations
+
+KINDS = (
+    "open",
+    "close",
+    "device-caps",
+    "radio-state",
+    "device-services",
+    "subscribe-list",
+    "qmi-allocate",
+    "qmi-release",
+    "qmi-sync",
+    "qmi-version-info",
+    "fcc-auth",
+    "foxconn-auth",
+    "foxconn-version",
+    "get-ids",
+    "get-operating-mode",
+    "set-operating-mode",
+    "quectel-radio-state",
+    "other",
+    "unlock",
+)
+
+
+class Faults:
+    """What the simulated modem does wrong. Each knob is independent."""
+
+    def __init__(
+        self,
+        latency: float = 0.0,
+        chunk_size: int = 0,
+        max_control_transfer: int = 0,
+        indications: bool = False,
+        stale_replies: bool = False,
+        never_answer: tuple[str, ...] = (),
+        function_error: dict[str, int] | None = None,
+        qmi_error: int = 0,
+        hang_up_on: str | None = None,
+        no_qmi_service: bool = False,
+        garbage_before: tuple[str, ...] = (),
+        garbage_instead: tuple[str, ...] = (),
+        already_open: bool = False,
+        hardware_switch_off: bool = False,
+    ) -> None:
+        self.latency = latency  # seconds before each reply
+        self.chunk_size = chunk_size  # write each reply in pieces of this size
+        self.max_control_transfer = max_control_transfer  # fragment replies (0: host's)
+        self.indications = indications  # an INDICATE_STATUS before every reply
+        self.stale_replies = stale_replies  # a reply with a wrong TID before every reply
+        self.never_answer = frozenset(never_answer)  # kinds that get no reply at all
+        self.function_error = dict(function_error or {})  # kind -> FUNCTION_ERROR code
+        self.qmi_error = qmi_error  # QMI error code answered to the unlock request
+        self.hang_up_on = hang_up_on  # kind on whose arrival the modem is unplugged
+        self.no_qmi_service = no_qmi_service  # no QMI-over-MBIM service at all
+        self.garbage_before = frozenset(garbage_before)  # junk bytes, then the reply
+        self.garbage_instead = frozenset(garbage_instead)  # junk bytes, no reply
+        self.already_open = already_open  # first OPEN answered with CLOSE_DONE (EM7345)
+        self.hardware_switch_off = hardware_switch_off  # rfkill: hardware radio switch off
+        for kind in (
+            *self.never_answer,
+            *self.function_error,
+            *self.garbage_before,
+            *self.garbage_instead,
+            *((hang_up_on,) if hang_up_on else ()),
+        ):
+            if kind not in KINDS:
+                raise ValueError(f"unknown message kind {kind!r}; one of: {', '.join(KINDS)}")
+
+    def __repr__(self) -> str:
+        on = {k: v for k, v in vars(self).items() if v not in (0, 0.0, False, None, frozenset(), {})}
+        return f"Faults({on})"

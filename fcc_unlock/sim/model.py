@@ -1,0 +1,324 @@
+"""The simulated modem's brain: host bytes in, the modem's actions out. No I/O.
+
+It speaks MBIM with the same codecs the client uses, keeps a real FCC lock (until the
+personality's unlock arrives, Basic Connect RADIO_STATE set ON fails with
+OperationNotAllowed and QMI Set Operating Mode ONLINE with InvalidTransition), and
+records every message it receives in ``transcript`` so tests can check what the
+client really sent.
+"""
+
+from __future__ import annotations
+
+from fcc_unlock.mbim import basic_connect
+from fcc_unlock.mbim import constants as mbim
+from fcc_unlock.mbim.messages import (
+    Close,
+    CloseDone,
+    Command,
+    CommandDone,
+    DecodeError,
+    FunctionError,
+    HostError,
+    IndicateStatus,
+    Message,
+    Open,
+    OpenDone,
+    decode,
+)
+from fcc_unlock.mbim.stream import FragmentAssembler, FragmentError, MessageSplitter, fragment
+from fcc_unlock.qmi import ctl
+from fcc_unlock.qmi import messages as qmi
+from fcc_unlock.qmi.constants import CtlMessage, Service
+from fcc_unlock.qmi.errors import QmiError
+from fcc_unlock.sim.faults import Faults
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fcc_unlock.sim.personalities import Personality
+
+# Junk that can never be mistaken for an MBIM header (no valid message type in it).
+GARBAGE = b"\x00\xffNOT-MBIM\xff\x00" * 4
+STALE_TID_OFFSET = 0x5000  # a stale reply carries the real TID plus this
+
+
+class Write:
+    """Write these bytes to the host, as one transfer."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"Write({len(self.data)} bytes)"
+
+
+class HangUp:
+    """The modem disappears (unplug)."""
+
+    def __repr__(self) -> str:
+        return "HangUp()"
+
+
+class Received:
+    """One whole message the modem received, with its kind and QMI payload if any."""
+
+    __slots__ = ("kind", "message", "qmi")
+
+    def __init__(self, kind: str, message: Message, qmi: qmi.QmiMessage | None) -> None:
+        self.kind = kind
+        self.message = message
+        self.qmi = qmi
+
+    def __repr__(self) -> str:
+        return f"Received({self.kind})"
+
+
+class SimModem:
+    def __init__(self, personality: Personality, faults: Faults | None = None) -> None:
+        self.personality = personality
+        self.faults = faults or Faults()
+        self.locked = True
+        self.software_radio_on = False
+        self.hardware_radio_on = not self.faults.hardware_switch_off
+        self.is_open = False
+        self.host_max_control_transfer = 4096
+        self.clients: dict[int, int] = {}  # QMI client id -> service
+        self.transcript: list[Received] = []
+        self.subscriptions: list[tuple[bytes, tuple[int, ...]]] = []
+        self.host_errors: list[int] = []
+        self.hung_up = False
+        self._next_client_id = 1
+        self._already_open = self.faults.already_open
+        self._splitter = MessageSplitter()
+        self._assembler = FragmentAssembler()
+
+    # --- bytes in, actions out ----------------------------------------------------
+
+    def receive_data(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]:
+        if self.hung_up:
+            return []
+        self._splitter.feed(data)
+        actions: list[Write | HangUp] = []
+        while (raw := self._splitter.next_message()) is not None:
+            try:
+                whole = self._assembler.add(raw, now)
+                if whole is None:
+                    continue
+                message = decode(whole)
+            except FragmentError as error:
+                actions.append(Write(FunctionError(error.transaction_id, error.code).encode()))
+                continue
+            except DecodeError:
+                continue  # a real modem ignores what it cannot parse
+            actions += self.handle(message)
+            if self.hung_up:
+                break
+        return actions
+
+    def handle(self, message: Message) -> list[Write | HangUp]:
+        qmi_request = self._qmi_payload(message)
+        kind = self.kind_of(message, qmi_request)
+        self.transcript.append(Received(kind, message, qmi_request))
+        faults = self.faults
+
+        if self._matches(faults.hang_up_on, kind):
+            self.hung_up = True
+            return [HangUp()]
+        if any(self._matches(k, kind) for k in faults.never_answer):
+            return []
+        for fault_kind, code in faults.function_error.items():
+            if self._matches(fault_kind, kind):
+                return [Write(FunctionError(message.transaction_id, code).encode())]
+
+        reply = self.reply(message, qmi_request)
+        if reply is None:
+            return []
+        if any(self._matches(k, kind) for k in faults.garbage_instead):
+            return [Write(GARBAGE)]
+
+        actions: list[Write | HangUp] = []
+        if any(self._matches(k, kind) for k in faults.garbage_before):
+            actions.append(Write(GARBAGE))
+        if faults.indications:
+            actions.append(Write(self._indication().encode()))
+        if faults.stale_replies:
+            stale = bytearray(reply.encode())
+            stale_tid = (reply.transaction_id + STALE_TID_OFFSET) & 0xFFFFFFFF
+            stale[8:12] = stale_tid.to_bytes(4, "little")
+            actions += [Write(piece) for piece in self._fragment_bytes(bytes(stale))]
+        actions += [Write(piece) for piece in self._fragments(reply)]
+        return actions
+
+    def _matches(self, fault_kind: str | None, kind: str) -> bool:
+        return fault_kind == kind or (fault_kind == "unlock" and kind == self.personality.unlock_kind)
+
+    def _fragments(self, message: Message) -> list[bytes]:
+        return self._fragment_bytes(message.encode())
+
+    def _fragment_bytes(self, encoded: bytes) -> list[bytes]:
+        limit = self.host_max_control_transfer
+        if self.faults.max_control_transfer:
+            limit = min(limit, self.faults.max_control_transfer)
+        return fragment(encoded, limit)
+
+    def _indication(self) -> IndicateStatus:
+        return IndicateStatus(
+            0,
+            mbim.BASIC_CONNECT,
+            mbim.BasicConnectCid.RADIO_STATE,
+            basic_connect.radio_state(self.hardware_radio_on, self.software_radio_on),
+        )
+
+    # --- what each message is, and what the modem answers ---------------------------
+
+    def kind_of(self, message: Message, qmi_request: qmi.QmiMessage | None) -> str:
+        if isinstance(message, Open):
+            return "open"
+        if isinstance(message, Close):
+            return "close"
+        if not isinstance(message, Command):
+            return "other"
+        if message.service_id == mbim.BASIC_CONNECT:
+            return {
+                mbim.BasicConnectCid.DEVICE_CAPS: "device-caps",
+                mbim.BasicConnectCid.RADIO_STATE: "radio-state",
+                mbim.BasicConnectCid.DEVICE_SERVICES: "device-services",
+                mbim.BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST: "subscribe-list",
+            }.get(message.cid, "other")  # type: ignore[call-overload]
+        if qmi_request is not None:
+            if qmi_request.service == Service.CTL:
+                return {
+                    CtlMessage.ALLOCATE_CID: "qmi-allocate",
+                    CtlMessage.RELEASE_CID: "qmi-release",
+                    CtlMessage.SYNC: "qmi-sync",
+                    CtlMessage.GET_VERSION_INFO: "qmi-version-info",
+                }.get(qmi_request.message_id, "other")  # type: ignore[call-overload]
+            return self.personality.qmi_kind(qmi_request) or "other"
+        return self.personality.vendor_kind(message) or "other"
+
+    def reply(self, message: Message, qmi_request: qmi.QmiMessage | None) -> Message | None:
+        tid = message.transaction_id
+        if isinstance(message, Open):
+            self.host_max_control_transfer = max(64, message.max_control_transfer)
+            if self._already_open:
+                # Sierra EM7345: an OPEN on an open channel gets a CLOSE_DONE, other TID.
+                self._already_open = False
+                self.is_open = True
+                return CloseDone((tid + 0x100) & 0xFFFFFFFF, mbim.Status.NONE)
+            self.is_open = True
+            return OpenDone(tid, mbim.Status.NONE)
+        if isinstance(message, Close):
+            self.is_open = False
+            return CloseDone(tid, mbim.Status.NONE)
+        if isinstance(message, HostError):
+            self.host_errors.append(message.error_code)
+            return None
+        if not isinstance(message, Command):
+            return None  # the host sent a device-to-host type: ignore, as libmbim does
+        if not self.is_open:
+            return FunctionError(tid, mbim.ProtocolErrorCode.NOT_OPENED)
+        if message.service_id == mbim.BASIC_CONNECT:
+            return self._basic_connect(message)
+        if message.service_id == mbim.QMI and not self.faults.no_qmi_service:
+            return self._qmi(message, qmi_request)
+        vendor = self.personality.handle_vendor(self, message)
+        if vendor is not None:
+            return vendor
+        return self.done(message, mbim.Status.NO_DEVICE_SUPPORT)
+
+    @staticmethod
+    def done(command: Command, status: int = mbim.Status.NONE, payload: bytes = b"") -> CommandDone:
+        return CommandDone(command.transaction_id, command.service_id, command.cid, status, payload)
+
+    def services(self) -> list[basic_connect.DeviceService]:
+        listed = [basic_connect.DeviceService(mbim.BASIC_CONNECT, (1, 2, 3, 4, 16, 19))]
+        if not self.faults.no_qmi_service:
+            listed += [basic_connect.DeviceService(mbim.QMI, (mbim.QMI_MSG_CID,))]
+        return listed + self.personality.vendor_services()
+
+    def _basic_connect(self, command: Command) -> CommandDone:
+        cid, query = command.cid, command.command_type == mbim.CommandType.QUERY
+        if cid == mbim.BasicConnectCid.DEVICE_CAPS and query:
+            return self.done(command, payload=basic_connect.device_caps(self.personality.device_caps()))
+        if cid == mbim.BasicConnectCid.DEVICE_SERVICES and query:
+            return self.done(command, payload=basic_connect.device_services(self.services()))
+        if cid == mbim.BasicConnectCid.RADIO_STATE:
+            if not query:
+                try:
+                    on = basic_connect.parse_radio_state_set(command.information_buffer)
+                except DecodeError:
+                    return self.done(command, mbim.Status.INVALID_PARAMETERS)
+                if on and self.locked:
+                    return self.done(command, mbim.Status.OPERATION_NOT_ALLOWED)
+                self.software_radio_on = bool(on)
+            state = basic_connect.radio_state(self.hardware_radio_on, self.software_radio_on)
+            return self.done(command, payload=state)
+        if cid == mbim.BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST and not query:
+            try:
+                self.subscriptions = basic_connect.parse_subscribe_list(command.information_buffer)
+            except DecodeError:
+                return self.done(command, mbim.Status.INVALID_PARAMETERS)
+            return self.done(command, payload=command.information_buffer)
+        return self.done(command, mbim.Status.NO_DEVICE_SUPPORT)
+
+    # --- QMI over MBIM ----------------------------------------------------------------
+
+    @staticmethod
+    def _qmi_payload(message: Message) -> qmi.QmiMessage | None:
+        if not (isinstance(message, Command) and message.service_id == mbim.QMI):
+            return None
+        try:
+            return qmi.decode(message.information_buffer)
+        except qmi.DecodeError:
+            return None
+
+    def _qmi(self, command: Command, request: qmi.QmiMessage | None) -> CommandDone:
+        if request is None or command.cid != mbim.QMI_MSG_CID:
+            return self.done(command, mbim.Status.INVALID_PARAMETERS)
+        if request.service == Service.CTL:
+            response = self._ctl(request)
+        elif self.clients.get(request.client_id) != request.service:
+            response = qmi.response_to(request, error=QmiError.INVALID_CLIENT_ID)
+        else:
+            response = self.personality.handle_qmi(self, request) or qmi.response_to(
+                request, error=QmiError.INVALID_QMI_COMMAND
+            )
+        return self.done(command, payload=response.encode())
+
+    def _ctl(self, request: qmi.QmiMessage) -> qmi.QmiMessage:
+        try:
+            if request.message_id == CtlMessage.ALLOCATE_CID:
+                service = ctl.requested_service(request)
+                if service not in self.personality.qmi_services:
+                    return qmi.response_to(request, error=QmiError.INVALID_SERVICE_TYPE)
+                client_id = self._next_client_id
+                self._next_client_id = client_id % 255 + 1
+                self.clients[client_id] = service
+                return qmi.response_to(request, (ctl.client_tlv(service, client_id),))
+            if request.message_id == CtlMessage.RELEASE_CID:
+                service, client_id = ctl.released_client(request)
+                if self.clients.get(client_id) != service:
+                    return qmi.response_to(request, error=QmiError.INVALID_CLIENT_ID)
+                del self.clients[client_id]
+                return qmi.response_to(request, (ctl.client_tlv(service, client_id),))
+            if request.message_id == CtlMessage.SYNC:
+                self.clients.clear()  # what makes Sync dangerous for everyone else
+                return qmi.response_to(request)
+            if request.message_id == CtlMessage.GET_VERSION_INFO:
+                return qmi.response_to(request, (self.personality.version_info_tlv(),))
+        except qmi.DecodeError:
+            return qmi.response_to(request, error=QmiError.MALFORMED_MESSAGE)
+        return qmi.response_to(request, error=QmiError.INVALID_QMI_COMMAND)
+
+    # --- lock semantics the personalities share ------------------------------------
+
+    def unlock(self) -> None:
+        self.locked = False
+
+    def radio_on(self) -> bool:
+        """Host asks for the radio; True if it came on."""
+        if self.locked:
+            return False
+        self.software_radio_on = True
+        return self.hardware_radio_on

@@ -1,0 +1,97 @@
+"""Serve a SimModem on a pseudo-terminal, so real clients can open it like a cdc-wdm.
+
+The pty is put in raw mode (no echo, no newline translation): bytes pass unchanged.
+We keep a slave fd open ourselves so clients can come and go; closing the master is
+an unplug (the client then sees POLLHUP and EIO, as with a vanished cdc-wdm).
+Per-reply latency and chunked writes (fault knobs) are applied here.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import tty
+
+from fcc_unlock.sim.model import HangUp, SimModem, Write
+
+CHUNK_PAUSE = 0.001  # between the pieces of a chunked reply, so they arrive apart
+
+
+class PtyModem:
+    def __init__(self, modem: SimModem, link: str | None = None) -> None:
+        self.modem = modem
+        self.link = link
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.path = os.ttyname(self._slave)
+        if link:
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(self.path, link)
+        self._stop_r, self._stop_w = os.pipe()
+        self._thread: threading.Thread | None = None
+        self.lock = threading.Lock()  # held while the model changes; tests may take it
+
+    @property
+    def device(self) -> str:
+        return self.link or self.path
+
+    # --- running ------------------------------------------------------------------
+
+    def start(self) -> PtyModem:
+        self._thread = threading.Thread(target=self.serve, name="sim-modem", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        os.write(self._stop_w, b"x")
+        if self._thread is not None:
+            self._thread.join(5)
+        self._close()
+
+    def __enter__(self) -> PtyModem:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def serve(self) -> None:
+        poll = select.poll()
+        poll.register(self._master, select.POLLIN)
+        poll.register(self._stop_r, select.POLLIN)
+        while self._master >= 0:
+            for fd, _ in poll.poll():
+                if fd == self._stop_r:
+                    return
+            try:
+                data = os.read(self._master, 65536)
+            except OSError:
+                return
+            with self.lock:
+                actions = self.modem.receive_data(data, time.monotonic())
+            for action in actions:
+                if isinstance(action, HangUp):
+                    self._close()
+                    return
+                self._write(action)
+
+    def _write(self, action: Write) -> None:
+        faults = self.modem.faults
+        if faults.latency:
+            time.sleep(faults.latency)
+        size = faults.chunk_size or len(action.data)
+        for start in range(0, len(action.data), size):
+            if start:
+                time.sleep(CHUNK_PAUSE)
+            os.write(self._master, action.data[start : start + size])
+
+    def _close(self) -> None:
+        for name in ("_master", "_slave"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                setattr(self, name, -1)
+                os.close(fd)
+        if self.link and os.path.islink(self.link):
+            os.unlink(self.link)

@@ -1,0 +1,90 @@
+"""Shared fixtures: the simulated modem on a pty, the CLI as a subprocess, tool checks.
+
+Tests are grouped by kind, one folder each (unit, property, differential, fidelity,
+cli, ...); the folder name becomes a pytest marker, so ``pytest -m fidelity`` runs one
+kind and the closing notes can count them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fcc_unlock.sim.faults import Faults
+from fcc_unlock.sim.model import SimModem
+from fcc_unlock.sim.personalities import PERSONALITIES
+from fcc_unlock.sim.pty import PtyModem
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("unit", "property", "differential", "fidelity", "cli", "system", "vm")
+IN_CI = os.environ.get("FCC_UNLOCK_CI") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for kind in KINDS:
+        config.addinivalue_line("markers", f"{kind}: {kind} tests (tests/{kind}/)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        if parts and parts[0] in KINDS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
+
+def require_tool(name: str) -> str:
+    """The path of a program the test needs; skip without it, but fail in CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (apt-get install libmbim-utils libqmi-utils tshark)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def cli_env() -> dict[str, str]:
+    """Environment for running ``python -m fcc_unlock`` from this checkout."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("JOURNAL_STREAM", None)
+    return env
+
+
+def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a child process; stderr is not a tty, so pass --log stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "fcc_unlock", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=cli_env(),
+    )
+
+
+@pytest.fixture
+def sim_factory():
+    """``sim_factory(vendor="sierra", **fault_knobs)`` -> a started PtyModem."""
+    started: list[PtyModem] = []
+
+    def make(vendor: str = "sierra", unlocked: bool = False, **knobs: object) -> PtyModem:
+        modem = SimModem(PERSONALITIES[vendor](), Faults(**knobs))  # type: ignore[arg-type]
+        modem.locked = not unlocked
+        sim = PtyModem(modem).start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()
+
+
+@pytest.fixture
+def sim(sim_factory):
+    """A locked Sierra modem without faults."""
+    return sim_factory()
