@@ -18,7 +18,9 @@ from fcc_unlock.transport.chardev import (
 # --- _IOR('H', 0xA0, __u16) ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("machine", ["x86_64", "i686", "aarch64", "armv7l", "riscv64", "s390x", "loongarch64"])
+@pytest.mark.parametrize(
+    "machine", ["x86_64", "i686", "aarch64", "armv7l", "riscv64", "s390x", "loongarch64"]
+)
 def test_ioctl_wdm_max_command_on_generic_layouts(machine):
     # protocol.md §1.11: READ=2<<30 | size 2<<16 | 'H'<<8 | 0xA0
     assert ioc_read("H", 0xA0, 2, machine) == 0x800248A0
@@ -62,7 +64,9 @@ UNION_FUNCTIONAL = bytes.fromhex("05 24 06 0c 0d")
 def mbim_functional(max_control: int) -> bytes:
     # bLength 12, CS_INTERFACE, MBIM subtype, bcdMBIMVersion 1.00, wMaxControlMessage,
     # bNumberFilters, bMaxFilterSize, wMaxSegmentSize, bmNetworkCapabilities
-    return bytes.fromhex("0c 24 1b 00 01") + max_control.to_bytes(2, "little") + bytes.fromhex("20 80 dc 05 20")
+    return (
+        bytes.fromhex("0c 24 1b 00 01") + max_control.to_bytes(2, "little") + bytes.fromhex("20 80 dc 05 20")
+    )
 
 
 def test_descriptor_walk_finds_w_max_control_message():
