@@ -38,6 +38,7 @@ from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import CtlMessage, Kind, Service
 from fcc_unlock.qmi.messages import QmiMessage, response_to
 from fcc_unlock.session import (
+    CLOSE_BEFORE_REOPEN_SECONDS,
     OPEN_ATTEMPT_SECONDS,
     QMI_PROBE_SECONDS,
     MbimSession,
@@ -315,6 +316,42 @@ def test_already_open_quirk_closes_then_opens_again(session, transport, modem):
     assert session.is_open
     assert [type(m) for m in transport.sent()] == [Open, Close, Open]
     assert tids(transport.sent()) == [1, 2, 3]
+
+
+def test_already_open_quirk_goes_on_when_the_close_is_not_answered(session, transport, clock, modem):
+    """libmbim ignores the result of the quirk's CLOSE and re-sends OPEN regardless."""
+    opens = []
+
+    def on_open(message):
+        opens.append(message)
+        if len(opens) == 1:
+            return [CloseDone(0x1234, Status.NONE)]
+        return [OpenDone(message.transaction_id, Status.NONE)]
+
+    modem.on_open = on_open
+    modem.on_close = lambda message: []
+    session.open()
+    assert session.is_open
+    assert [type(m) for m in transport.sent()] == [Open, Close, Open]
+    assert transport.sent_times(Open)[1] == CLOSE_BEFORE_REOPEN_SECONDS
+
+
+def test_already_open_forever_ends_at_the_deadline(transport, clock, modem):
+    modem.on_open = lambda message: [CloseDone(0x1234, Status.NONE)]
+    modem.on_close = lambda message: []
+    deadline = 5.5 * CLOSE_BEFORE_REOPEN_SECONDS
+    session = make_session(transport, clock, deadline=deadline, cleanup_deadline=deadline + 1)
+    with pytest.raises(Timeout, match="MBIM OPEN"):
+        session.open()
+    assert clock.now == deadline
+    assert [type(m) for m in transport.sent()][:4] == [Open, Close, Open, Close]
+    assert transport.sent_times(Close)[-1] < deadline
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+# --- commands -----------------------------------------------------------------------------
 
 
 def test_command_returns_its_reply(session, transport):
