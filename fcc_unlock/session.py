@@ -249,6 +249,11 @@ class MbimSession:
             if event.transaction_id in pending:
                 raise ProtocolError(f"malformed reply to {what}: {event.reason}")
             return
+        if isinstance(event, (Open, Close, Command, HostError)):
+            # Host -> function types answer nothing, whatever their tid (an echo); libmbim
+            # ignores them too.
+            self._trace("note", f"ignoring a {event.message_type.name} sent by the modem")
+            return
         if isinstance(event, Message) and event.transaction_id in pending:
             raise ProtocolError(f"unexpected {event.message_type.name} in reply to {what}")
         self._trace("note", "skipping a message that answers nothing we are waiting for")

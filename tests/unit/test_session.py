@@ -429,6 +429,27 @@ def test_indications_stale_replies_and_host_messages_are_skipped(session, transp
     assert done.information_buffer == b"ours"
 
 
+def test_host_direction_messages_from_the_modem_are_ignored(session, modem):
+    """Like libmbim: OPEN, CLOSE, COMMAND and HOST_ERROR from the device answer nothing,
+    even with our transaction id (an echo of what we wrote)."""
+
+    def on_command(message):
+        tid = message.transaction_id
+        return [
+            message,  # our COMMAND echoed back
+            Open(tid, 4096),
+            Close(tid),
+            HostError(tid, ProtocolErrorCode.UNKNOWN),
+            CommandDone(tid, message.service_id, message.cid, 0, b"ours"),
+        ]
+
+    modem.on_command = on_command
+    modem.on_open = lambda message: [message, OpenDone(message.transaction_id, 0)]
+    session.open()
+    assert session.is_open
+    assert query_caps(session).information_buffer == b"ours"
+
+
 def test_reply_for_another_service_is_a_protocol_error(session, modem):
     modem.on_command = lambda message: [CommandDone(message.transaction_id, mbim.QMI, 1, 0)]
     session.open()
