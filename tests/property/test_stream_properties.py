@@ -6,8 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import fragmentable, hostile, mbim_messages, modem_messages, non_plausible_garbage, u32
 
+from fcc_unlock.mbim.connection import Connection, Discarded, Malformed
 from fcc_unlock.mbim.constants import MessageType, ProtocolErrorCode
-from fcc_unlock.mbim.messages import FRAGMENT_PREFIX_SIZE, HEADER_SIZE, decode
+from fcc_unlock.mbim.messages import FRAGMENT_PREFIX_SIZE, HEADER_SIZE, Message, decode
 from fcc_unlock.mbim.stream import (
     MIN_CONTROL_TRANSFER,
     FragmentAssembler,
@@ -20,6 +21,15 @@ from fcc_unlock.mbim.stream import (
 def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
     return [data[a:b] for a, b in zip(points, points[1:])]
+
+
+@st.composite
+def fragmented_pieces(draw: st.DrawFn) -> bytes:
+    """Some of the fragments of a message, in order, as a modem would send them."""
+    message = draw(fragmentable)
+    message.information_buffer += bytes(draw(st.integers(0, 300)))
+    pieces = fragment(message.encode(), draw(st.integers(MIN_CONTROL_TRANSFER, 128)))
+    return b"".join(pieces[: draw(st.integers(1, len(pieces)))])
 
 
 def drain(splitter: MessageSplitter) -> list[bytes]:
@@ -177,3 +187,30 @@ def test_fragment_refuses_unfragmentable_types(tid):
 
     # An OPEN never exceeds 16 bytes, so it is returned whole for any legal transfer size.
     assert fragment(Open(tid, 4096).encode(), MIN_CONTROL_TRANSFER) == [Open(tid, 4096).encode()]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            hostile(st.one_of(modem_messages.map(lambda m: m.encode()), fragmented_pieces())),
+            st.floats(0, 1),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.integers(0, 10_000), max_size=10),
+)
+def test_connection_turns_any_stream_into_events(feeds, cuts):
+    """Hostile bytes, cut anywhere, with the clock moving: only events, never an exception."""
+    connection = Connection(max_control_transfer=64, max_message_length=2048)
+    now = 0.0
+    stream = b"".join(data for data, _ in feeds)
+    gaps = [gap for _, gap in feeds] or [0.0]
+    for index, chunk in enumerate(chunked(stream, cuts)):
+        now += gaps[index % len(gaps)]
+        connection.receive_data(chunk)
+        while (event := connection.next_event(now)) is not None:
+            assert isinstance(event, (Message, Discarded, Malformed, FragmentError))
+            if isinstance(event, Discarded):
+                assert event.count > 0
+        expiry = connection.next_expiry()
+        assert expiry is None or expiry > now
