@@ -144,3 +144,21 @@ def test_qmi_value_extractors(name, response):
         EXTRACTORS[name](response)
     except (QmiDecodeError, ResultError):
         pass
+
+
+def construct_layouts():
+    from construct import Construct
+
+    from fcc_unlock.mbim import layouts
+
+    return sorted(name for name, value in vars(layouts).items() if isinstance(value, Construct))
+
+
+@given(st.sampled_from(construct_layouts()), st.binary(max_size=120))
+def test_infobuffer_parse_wraps_construct_errors(name, buffer):
+    from fcc_unlock.mbim import layouts
+
+    try:
+        infobuffer.parse(getattr(layouts, name), buffer, name)
+    except MbimDecodeError as error:
+        assert str(error).startswith(f"{name}: ")
