@@ -99,7 +99,11 @@ class MbimSession:
                 # Already open (Sierra EM7345): the modem answers OPEN with a CLOSE_DONE.
                 # Close explicitly, then open again.
                 self._trace("note", "modem reports its MBIM channel already open: closing it first")
-                self._close_and_wait(min(self.clock() + CLOSE_BEFORE_REOPEN_SECONDS, self.deadline))
+                try:
+                    self._close_and_wait(min(self.clock() + CLOSE_BEFORE_REOPEN_SECONDS, self.deadline))
+                except (Timeout, ProtocolError) as error:
+                    # As libmbim: the CLOSE's outcome does not matter, the next OPEN's does.
+                    self._trace("note", f"CLOSE before re-opening not confirmed: {error}")
                 next_attempt = self.clock()
                 continue
             if isinstance(event, FunctionError) and event.transaction_id in sent:
@@ -244,6 +248,11 @@ class MbimSession:
             self._trace("note", f"malformed message tid={event.transaction_id}: {event.reason}")
             if event.transaction_id in pending:
                 raise ProtocolError(f"malformed reply to {what}: {event.reason}")
+            return
+        if isinstance(event, (Open, Close, Command, HostError)):
+            # Host -> function types answer nothing, whatever their tid (an echo); libmbim
+            # ignores them too.
+            self._trace("note", f"ignoring a {event.message_type.name} sent by the modem")
             return
         if isinstance(event, Message) and event.transaction_id in pending:
             raise ProtocolError(f"unexpected {event.message_type.name} in reply to {what}")

@@ -171,7 +171,8 @@ class FragmentAssembler:
         """Drop incomplete messages whose next fragment is overdue."""
         errors = []
         for key, partial in list(self._partials.items()):
-            if now - partial.last_seen > self.gap_timeout:
+            # The same sum as next_expiry(): a clock that wakes exactly then must expire.
+            if now >= partial.last_seen + self.gap_timeout:
                 del self._partials[key]
                 errors.append(
                     FragmentError(

@@ -27,6 +27,8 @@ def _ioc_layout(machine: str) -> tuple[int, int, int]:
     """(size bits, dir shift, READ value) of the kernel's _IOC encoding on ``machine``."""
     if machine.startswith(("ppc", "powerpc", "mips", "sparc", "alpha")):
         return 13, 29, 2
+    if machine.startswith("parisc"):
+        return 14, 30, 1  # generic field widths, but READ and WRITE swapped
     return 14, 30, 2
 
 

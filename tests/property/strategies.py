@@ -1,0 +1,139 @@
+"""Hypothesis strategies for MBIM and QMI values, valid messages and hostile bytes.
+
+Importing this module also loads the settings profile of the property tests (it is
+not a conftest.py: a second ``conftest`` module would shadow tests/conftest.py for
+``from conftest import ...``). No per-example deadline, because the machine is shared
+and a slow example is not a failure; ``HYPOTHESIS_PROFILE=thorough`` runs ten times
+as many examples for a deeper search.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from fcc_unlock.mbim import basic_connect
+from fcc_unlock.mbim import constants as mbim
+from fcc_unlock.mbim.messages import (
+    Close,
+    CloseDone,
+    Command,
+    CommandDone,
+    FunctionError,
+    HostError,
+    IndicateStatus,
+    Open,
+    OpenDone,
+)
+from fcc_unlock.qmi.constants import Kind, Service
+from fcc_unlock.qmi.messages import QmiMessage
+
+settings.register_profile(
+    "fcc-unlock",
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", parent=settings.get_profile("fcc-unlock"), max_examples=1500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fcc-unlock"))
+
+u8 = st.integers(0, 0xFF)
+u16 = st.integers(0, 0xFFFF)
+u32 = st.integers(0, 0xFFFFFFFF)
+uuids = st.one_of(
+    st.sampled_from([mbim.BASIC_CONNECT, mbim.QMI, mbim.QUECTEL, mbim.PROXY_CONTROL]),
+    st.binary(min_size=16, max_size=16),
+)
+buffers = st.binary(max_size=300)
+
+# --- MBIM messages --------------------------------------------------------------------
+
+opens = st.builds(Open, u32, u32)
+closes = st.builds(Close, u32)
+open_dones = st.builds(OpenDone, u32, u32)
+close_dones = st.builds(CloseDone, u32, u32)
+host_errors = st.builds(HostError, u32, u32)
+function_errors = st.builds(FunctionError, u32, u32)
+commands = st.builds(Command, u32, uuids, u32, u32, buffers)
+command_dones = st.builds(CommandDone, u32, uuids, u32, u32, buffers)
+indications = st.builds(IndicateStatus, u32, uuids, u32, buffers)
+
+MESSAGE_STRATEGIES = {
+    "Open": opens,
+    "Close": closes,
+    "OpenDone": open_dones,
+    "CloseDone": close_dones,
+    "HostError": host_errors,
+    "FunctionError": function_errors,
+    "Command": commands,
+    "CommandDone": command_dones,
+    "IndicateStatus": indications,
+}
+mbim_messages = st.one_of(*MESSAGE_STRATEGIES.values())
+# What a modem sends: the function -> host types.
+modem_messages = st.one_of(open_dones, close_dones, function_errors, command_dones, indications)
+fragmentable = st.one_of(commands, command_dones, indications)
+
+# --- QMI messages ---------------------------------------------------------------------
+
+tlvs = st.lists(st.tuples(u8, st.binary(max_size=64)), max_size=8).map(tuple)
+kinds = st.sampled_from(list(Kind))
+
+
+@st.composite
+def qmi_messages(draw: st.DrawFn) -> QmiMessage:
+    service = draw(st.one_of(st.sampled_from(list(Service)), u8))
+    tid = draw(u8 if service == Service.CTL else u16)
+    return QmiMessage(service, draw(u8), tid, draw(u16), draw(kinds), draw(tlvs))
+
+
+# --- Basic Connect payloads -------------------------------------------------------------
+
+cid_lists = st.lists(u32, max_size=12).map(tuple)
+device_service_lists = st.lists(
+    st.builds(basic_connect.DeviceService, uuids, cid_lists, u32, u32), max_size=6
+)
+subscribe_entries = st.lists(st.tuples(uuids, cid_lists), max_size=6)
+# UTF-16 strings survive the round trip unless they end in NUL (stripped defensively).
+mbim_strings = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
+    lambda s: not s.endswith("\0")
+)
+device_caps = st.builds(
+    basic_connect.DeviceCaps,
+    *[u32] * 8,
+    *[mbim_strings] * 4,
+)
+
+
+# --- hostile bytes ----------------------------------------------------------------------
+
+
+@st.composite
+def mutated(draw: st.DrawFn, valid: st.SearchStrategy[bytes]) -> bytes:
+    """Valid bytes, then cut, extended, or with a few bytes (often length fields) changed."""
+    data = bytearray(draw(valid))
+    for _ in range(draw(st.integers(0, 4))):
+        action = draw(st.sampled_from(["flip", "set_u32", "truncate", "extend"]))
+        if action == "truncate" and data:
+            del data[draw(st.integers(0, len(data) - 1)) :]
+        elif action == "extend":
+            data += draw(st.binary(min_size=1, max_size=16))
+        elif action == "flip" and data:
+            data[draw(st.integers(0, len(data) - 1))] ^= draw(st.integers(1, 255))
+        elif action == "set_u32" and len(data) >= 4:
+            at = draw(st.integers(0, len(data) - 4))
+            value = draw(st.one_of(st.sampled_from([0, 1, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF]), u32))
+            data[at : at + 4] = value.to_bytes(4, "little")
+    return bytes(data)
+
+
+def hostile(valid: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
+    """Random bytes, or valid ones mangled: what an untrusted modem could send."""
+    return st.one_of(st.binary(max_size=200), mutated(valid))
+
+
+# Bytes that can never contain (or, glued to the start of a message, form) a plausible
+# MBIM header: every known message type has zero bytes in the middle of its u32.
+non_plausible_garbage = st.binary(min_size=1, max_size=80).map(lambda b: b.replace(b"\0", b"\x5a"))
