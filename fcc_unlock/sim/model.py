@@ -91,6 +91,7 @@ class SimModem:
         self.hung_up = False
         self._next_client_id = 1
         self._already_open = self.faults.already_open
+        self._sessions_lost: set[str] = set()  # NOT_OPENED faults already played
         self._splitter = MessageSplitter()
         self._assembler = FragmentAssembler()
 
@@ -129,7 +130,12 @@ class SimModem:
         if any(self._matches(k, kind) for k in faults.never_answer):
             return []
         for fault_kind, code in faults.function_error.items():
-            if self._matches(fault_kind, kind):
+            if self._matches(fault_kind, kind) and fault_kind not in self._sessions_lost:
+                if code == mbim.ProtocolErrorCode.NOT_OPENED:
+                    # The modem lost its session (a firmware reset) as this arrived: it
+                    # forgets the OPEN, once; a fresh OPEN brings it back.
+                    self._sessions_lost.add(fault_kind)
+                    self.is_open = False
                 return [Write(FunctionError(message.transaction_id, code).encode())]
 
         reply = self.reply(message, qmi_request)
