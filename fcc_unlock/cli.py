@@ -105,6 +105,11 @@ def unlock_command(args: argparse.Namespace) -> int:
     log = Log(args.log, args.verbose)
     method, ids = args.method, None
     if method is None:
+        if not os.path.exists(args.device):
+            # Missing is an I/O error (exit 5), as it is with --method; not "unsupported".
+            outcome = Outcome(args.device, None)
+            outcome.exit_code, outcome.reason = ExitCode.IO_ERROR, f"{args.device}: no such device"
+            return report(outcome, log, args.json)
         method, ids, hint = resolve_method(args.device)
         if method is None:
             outcome = Outcome(args.device, None, ids)
@@ -123,8 +128,6 @@ def resolve_method(device: str) -> tuple[str | None, str | None, str]:
     from fcc_unlock.devices import lookup
     from fcc_unlock.resolve import identify
 
-    if not os.path.exists(device):
-        return None, None, f"{device}: no such device"
     found = identify(device)
     if found is None:
         return None, None, "cannot tell which modem this is; name the unlock with --method"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from fcc_unlock.errors import FccUnlockError, ProtocolError, Refused, Timeout, Unsupported
+from fcc_unlock.errors import DeviceError, FccUnlockError, ProtocolError, Refused, Timeout, Unsupported
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.connection import Connection, Discarded, Malformed
 from fcc_unlock.mbim.messages import (
@@ -111,7 +111,7 @@ class MbimSession:
             self._check_for_pending(event, sent, "MBIM OPEN")
 
     def close(self) -> None:
-        """CLOSE if open; bounded by the cleanup deadline; never raises."""
+        """CLOSE if open; bounded by the cleanup deadline; raises only if the device is gone."""
         if not self.is_open:
             return
         self.is_open = False
@@ -119,6 +119,8 @@ class MbimSession:
             return
         try:
             self._close_and_wait(self.cleanup_deadline)
+        except DeviceError:
+            raise  # gone (unplugged, reset): a success reported now would not last
         except FccUnlockError as error:
             self._trace("note", f"MBIM CLOSE not confirmed: {error}")
 
@@ -316,7 +318,7 @@ class QmiClient:
         return self.client_id
 
     def release(self) -> None:
-        """Release our client id; bounded by the cleanup deadline; never raises."""
+        """Release our client id; bounded by the cleanup deadline; raises only if the device is gone."""
         if self.client_id is None:
             return
         from fcc_unlock.qmi import ctl
@@ -325,6 +327,8 @@ class QmiClient:
         request = ctl.release_cid(self._next_ctl_tid(), self.service, client_id)
         try:
             self._exchange(request, cleanup=True)
+        except DeviceError:
+            raise
         except (FccUnlockError, ValueError) as error:
             self.session._trace("note", f"QMI client {client_id} not released: {error}")
 

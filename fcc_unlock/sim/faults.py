@@ -59,7 +59,9 @@ class Faults:
         self.indications = indications  # an INDICATE_STATUS before every reply
         self.stale_replies = stale_replies  # a reply with a wrong TID before every reply
         self.never_answer = frozenset(never_answer)  # kinds that get no reply at all
-        self.function_error = dict(function_error or {})  # kind -> FUNCTION_ERROR code
+        # kind -> FUNCTION_ERROR code, every time; but NOT_OPENED (5) is a lost session:
+        # the modem forgets its OPEN when that kind first arrives, and works once re-opened.
+        self.function_error = dict(function_error or {})
         self.qmi_error = qmi_error  # QMI error code answered to the unlock request
         self.hang_up_on = hang_up_on  # kind on whose arrival the modem is unplugged
         self.no_qmi_service = no_qmi_service  # no QMI-over-MBIM service at all

@@ -61,14 +61,15 @@ class HangUp:
 
 
 class Received:
-    """One whole message the modem received, with its kind and QMI payload if any."""
+    """One whole message the modem received: its kind, QMI payload if any, and when."""
 
-    __slots__ = ("kind", "message", "qmi")
+    __slots__ = ("kind", "message", "qmi", "at")
 
-    def __init__(self, kind: str, message: Message, qmi: qmi.QmiMessage | None) -> None:
+    def __init__(self, kind: str, message: Message, qmi: qmi.QmiMessage | None, at: float = 0.0) -> None:
         self.kind = kind
         self.message = message
         self.qmi = qmi
+        self.at = at  # the ``now`` of the receive_data() call that completed it
 
     def __repr__(self) -> str:
         return f"Received({self.kind})"
@@ -90,6 +91,7 @@ class SimModem:
         self.hung_up = False
         self._next_client_id = 1
         self._already_open = self.faults.already_open
+        self._sessions_lost: set[str] = set()  # NOT_OPENED faults already played
         self._splitter = MessageSplitter()
         self._assembler = FragmentAssembler()
 
@@ -111,15 +113,15 @@ class SimModem:
                 continue
             except DecodeError:
                 continue  # a real modem ignores what it cannot parse
-            actions += self.handle(message)
+            actions += self.handle(message, now)
             if self.hung_up:
                 break
         return actions
 
-    def handle(self, message: Message) -> list[Write | HangUp]:
+    def handle(self, message: Message, now: float = 0.0) -> list[Write | HangUp]:
         qmi_request = self._qmi_payload(message)
         kind = self.kind_of(message, qmi_request)
-        self.transcript.append(Received(kind, message, qmi_request))
+        self.transcript.append(Received(kind, message, qmi_request, now))
         faults = self.faults
 
         if self._matches(faults.hang_up_on, kind):
@@ -128,7 +130,12 @@ class SimModem:
         if any(self._matches(k, kind) for k in faults.never_answer):
             return []
         for fault_kind, code in faults.function_error.items():
-            if self._matches(fault_kind, kind):
+            if self._matches(fault_kind, kind) and fault_kind not in self._sessions_lost:
+                if code == mbim.ProtocolErrorCode.NOT_OPENED:
+                    # The modem lost its session (a firmware reset) as this arrived: it
+                    # forgets the OPEN, once; a fresh OPEN brings it back.
+                    self._sessions_lost.add(fault_kind)
+                    self.is_open = False
                 return [Write(FunctionError(message.transaction_id, code).encode())]
 
         reply = self.reply(message, qmi_request)
