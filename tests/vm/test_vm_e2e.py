@@ -19,7 +19,7 @@ real cdc_mbim and cdc_wdm bind it, the real systemd-udevd runs the rule, and the
   USB ids pyudev reads, and reports MaxControlTransfer 256 (ioctl).
 
 The kernel and root file system are cached in $FCC_UNLOCK_VM_WORK (default
-.cache/vm-work): about a minute to build from nothing, then 20-30 s a run. Needs root,
+.cache/vm-work): about a minute to build from nothing, then about 20 s a run. Needs root,
 apt, qemu-system-x86, debootstrap and cpio on an amd64 Debian: skipped without them,
 except in CI (FCC_UNLOCK_CI=1), where that is a failure.
 """
