@@ -13,6 +13,9 @@ MBIM travels in CDC control requests: the host sends each transfer with
 SEND_ENCAPSULATED_COMMAND; for each reply transfer the modem raises RESPONSE_AVAILABLE
 on its interrupt endpoint and the host fetches it with GET_ENCAPSULATED_RESPONSE.
 Stopping the program (SIGTERM, SIGINT) or a ``hang_up_on`` fault unplugs the modem.
+The personality's ids are presented unless ``--ids VID:PID`` says otherwise (needed for
+personalities whose ids are PCI ids); fault knobs are given as ``--fault NAME=VALUE``,
+straight to ``Faults(NAME=VALUE)``.
 
 Why GadgetFS: FunctionFS refuses class-specific interface descriptors, so it cannot
 carry the CDC and MBIM functional descriptors cdc_mbim needs; GadgetFS takes the whole
@@ -209,6 +212,7 @@ class GadgetModem:
 
     @staticmethod
     def _check_faults(faults: Faults) -> None:
+        """Reject knobs USB cannot play; put the device's 256-byte limit into the model."""
         if faults.chunk_size:
             raise ValueError("chunk_size does not apply to USB: every control transfer arrives whole")
         # The device's own limit: whatever the host asks for, no transfer above 256.
