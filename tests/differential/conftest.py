@@ -35,9 +35,9 @@ def _no_library_complaints(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def flow_wires() -> dict[str, sim_loopback.Loopback]:
-    """Every flow of ``sim_loopback.FLOWS`` run once: what crossed the wire, by flow name."""
-    return sim_loopback.run_flows()
+def flow_wires() -> sim_loopback.FlowRuns:
+    """The flows of ``sim_loopback.FLOWS``, each run once: what crossed the wire, by name."""
+    return sim_loopback.FlowRuns()
 
 
 @pytest.fixture(scope="session")

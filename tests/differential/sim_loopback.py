@@ -34,6 +34,13 @@ FLOW_SECONDS = 5.0
 TO_MODEM, TO_HOST = "->", "<-"
 
 
+@dataclass(frozen=True)
+class ModemState:
+    hardware_radio_on: bool
+    software_radio_on: bool
+    locked: bool
+
+
 class Loopback:
     def __init__(self, modem: SimModem, max_control_transfer: int = 4096) -> None:
         self.modem = modem
@@ -41,6 +48,7 @@ class Loopback:
         self.log: list[tuple[str, bytes]] = []  # (TO_MODEM or TO_HOST, one transfer)
         self.inject: deque[bytes] = deque()  # handed to the host before any reply
         self._replies: deque[bytes] = deque()
+        self._states: dict[int, ModemState] = {}  # id(reply) -> the modem's state when it wrote it
 
     @property
     def to_modem(self) -> list[bytes]:
@@ -50,11 +58,18 @@ class Loopback:
     def to_host(self) -> list[bytes]:
         return [data for direction, data in self.log if direction == TO_HOST]
 
+    def state_when_sent(self, reply: bytes) -> ModemState:
+        """The modem's radio and lock state when it wrote ``reply`` (one of ``to_host``)."""
+        return self._states[id(reply)]
+
     def write(self, data: bytes, deadline: float) -> None:
         self.log.append((TO_MODEM, bytes(data)))
-        for action in self.modem.receive_data(bytes(data), time.monotonic()):
+        actions = self.modem.receive_data(bytes(data), time.monotonic())
+        state = ModemState(self.modem.hardware_radio_on, self.modem.software_radio_on, self.modem.locked)
+        for action in actions:
             if isinstance(action, Write):
                 self._replies.append(action.data)
+                self._states[id(action.data)] = state  # the log keeps the bytes, so ids stay unique
 
     def read(self, deadline: float) -> bytes:
         if self.inject:
@@ -133,6 +148,8 @@ def dms_requests(session: MbimSession, wire: Loopback) -> None:
         expect_failure(lambda: client.call(dms.foxconn_set_fcc_authentication_v1, 0))
         client.call(dms.set_fcc_authentication)
         client.call(dms.set_operating_mode, OperatingMode.ONLINE)
+        client.call(dms.get_operating_mode)  # now ONLINE
+    session.command(mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY)  # now on
 
 
 def no_qmi_service(session: MbimSession, wire: Loopback) -> None:
@@ -171,8 +188,21 @@ FLOWS = [
 ]
 
 
-def run_flows() -> dict[str, Loopback]:
-    return {flow.name: flow.run() for flow in FLOWS}
+class FlowRuns:
+    """Each flow of ``FLOWS`` run once, when first asked for, so that a broken flow
+    fails only the tests that use it."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, Loopback] = {}
+
+    def __getitem__(self, name: str) -> Loopback:
+        if name not in self._runs:
+            (flow,) = [flow for flow in FLOWS if flow.name == name]
+            self._runs[name] = flow.run()
+        return self._runs[name]
+
+    def values(self) -> list[Loopback]:
+        return [self[flow.name] for flow in FLOWS]
 
 
 # --- fragments ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import struct
 
 import glib_peers
 import pytest
-from sim_loopback import FLOWS, Loopback, whole_messages
+from sim_loopback import FLOWS, ModemState, whole_messages
 
 from fcc_unlock.mbim import basic_connect
 from fcc_unlock.mbim import constants as mbim
@@ -33,7 +33,9 @@ from fcc_unlock.mbim.messages import (
 )
 from fcc_unlock.qmi import ctl, dms
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, DmsMessage, Kind, Service, message_name
+from fcc_unlock.qmi.constants import CtlMessage, DmsMessage, Kind, OperatingMode, Service, message_name
+from fcc_unlock.sim.model import SimModem, Write
+from fcc_unlock.sim.personalities import Sierra
 
 FLOW_NAMES = [flow.name for flow in FLOWS]
 
@@ -206,14 +208,15 @@ def test_fragments_we_send_are_accepted_by_libmbim_one_by_one(peers, flow_wires)
 # --- what the simulated modem answers ----------------------------------------------------
 
 
-def check_reply(view: glib_peers.MbimView, ours: Message, whole: bytes, wire: Loopback) -> None:
+def check_reply(
+    view: glib_peers.MbimView, ours: Message, whole: bytes, meant: ModemState, modem: SimModem
+) -> None:
     """The typed parsers mbimcli and libqmi use read what the simulated modem meant."""
-    modem = wire.modem
+    radio = (int(meant.hardware_radio_on), int(meant.software_radio_on))
     if isinstance(ours, IndicateStatus):
         assert ours.transaction_id == 0, "notifications carry TID 0 (MBIM compliance CM_09)"
         assert (ours.service_id, ours.cid) == (mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE)
-        # Hardware switch on, software off: the simulated modem is FCC-locked.
-        assert glib_peers.mbim_parse_radio_state(whole, notification=True) == (1, 0)
+        assert glib_peers.mbim_parse_radio_state(whole, notification=True) == radio
         return
     if not isinstance(ours, CommandDone) or ours.status != mbim.Status.NONE:
         return
@@ -230,15 +233,15 @@ def check_reply(view: glib_peers.MbimView, ours: Message, whole: bytes, wire: Lo
                 (s.service_id, s.cids, s.dss_payload, s.max_dss_instances) for s in modem.services()
             ]
         elif cid is mbim.BasicConnectCid.RADIO_STATE:
-            assert glib_peers.mbim_parse_radio_state(whole) == (1, 0)
+            assert glib_peers.mbim_parse_radio_state(whole) == radio
     elif ours.service_id == mbim.QMI:
         frame = glib_peers.mbim_parse_qmi_msg(whole)
         assert frame == ours.information_buffer
         _, response = check_qmi(frame, Kind.RESPONSE)
-        check_qmi_response(frame, response, modem)
+        check_qmi_response(frame, response, meant, modem)
 
 
-def check_qmi_response(frame: bytes, response: qmi.QmiMessage, modem: object) -> None:
+def check_qmi_response(frame: bytes, response: qmi.QmiMessage, meant: ModemState, modem: SimModem) -> None:
     """Values read with libqmi's TLV reader equal what the simulator put in."""
     status, error = response.result()
     assert glib_peers.qmi_read_tlv(frame, qmi.RESULT_TLV, "HH") == [status, error]
@@ -247,11 +250,12 @@ def check_qmi_response(frame: bytes, response: qmi.QmiMessage, modem: object) ->
     key = (response.service, response.message_id)
     if key in ((Service.CTL, CtlMessage.ALLOCATE_CID), (Service.CTL, CtlMessage.RELEASE_CID)):
         assert glib_peers.qmi_read_tlv(frame, ctl.CLIENT_TLV, "BB") == list(ctl.released_client(response))
-        assert ctl.released_client(response)[0] == Service.DMS
+        assert ctl.released_client(response)[0] in modem.personality.qmi_services
     elif key == (Service.DMS, DmsMessage.GET_IDS):
-        assert glib_peers.qmi_read_tlv(frame, dms.IMEI_TLV, "s") == [modem.personality.imei]  # type: ignore[attr-defined]
+        assert glib_peers.qmi_read_tlv(frame, dms.IMEI_TLV, "s") == [modem.personality.imei]
     elif key == (Service.DMS, DmsMessage.GET_OPERATING_MODE):
-        assert glib_peers.qmi_read_tlv(frame, dms.MODE_TLV, "B") == [dms.operating_mode(response)]
+        mode = OperatingMode.ONLINE if meant.software_radio_on else OperatingMode.LOW_POWER
+        assert glib_peers.qmi_read_tlv(frame, dms.MODE_TLV, "B") == [mode]
 
 
 @pytest.mark.parametrize("flow", FLOW_NAMES)
@@ -261,7 +265,7 @@ def test_libmbim_and_libqmi_read_what_the_simulator_answers(peers, flow_wires, f
         for piece in fragments:
             check_fragment(piece)
         view, ours = check_message(whole)
-        check_reply(view, ours, whole, wire)
+        check_reply(view, ours, whole, wire.state_when_sent(fragments[-1]), wire.modem)
 
 
 def test_the_flows_receive_every_reply_the_simulator_gives(flow_wires):
@@ -303,8 +307,6 @@ def test_the_flows_receive_every_reply_the_simulator_gives(flow_wires):
 def test_the_subscribe_list_echo_is_read_by_libmbim(peers):
     """qmicli subscribes to QMI indications first; the simulator must echo the list in a
     form libmbim's response parser accepts."""
-    from fcc_unlock.sim.model import SimModem, Write
-    from fcc_unlock.sim.personalities import Sierra
 
     modem = SimModem(Sierra())
     entries = [(mbim.QMI, (mbim.QMI_MSG_CID,)), (mbim.BASIC_CONNECT, (1, 3, 16))]
@@ -397,7 +399,6 @@ def test_libmbim_rejects_a_truncated_message(peers):
 
 
 def test_libmbim_parsers_reject_an_overrunning_string(peers):
-    from fcc_unlock.sim.personalities import Sierra
 
     caps = bytearray(basic_connect.device_caps(Sierra().device_caps()))
     struct.pack_into("<I", caps, 44, 500)  # DeviceId size far beyond the buffer
