@@ -334,7 +334,7 @@ def test_quectel_radio_state_replies_are_read_by_libmbim(peers, state):
 # --- tables: our names are theirs ----------------------------------------------------------
 
 
-def test_our_service_uuids_are_libmbims():
+def test_our_service_uuids_are_libmbims(peers):
     for service_id, ours in mbim.SERVICE_NAMES.items():
         theirs = glib_peers.mbim_service_name(service_id)
         if theirs is None:
