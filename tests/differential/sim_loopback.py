@@ -158,8 +158,11 @@ def no_qmi_service(session: MbimSession, wire: Loopback) -> None:
 
 
 def function_errors(session: MbimSession, wire: Loopback) -> None:
+    # NOT_OPENED (played once: the modem lost the session) -> the client re-opens and
+    # the command goes through; any other code fails the command.
+    session.command(mbim.BASIC_CONNECT, mbim.BasicConnectCid.DEVICE_CAPS, mbim.CommandType.QUERY)
     expect_failure(
-        lambda: session.command(mbim.BASIC_CONNECT, mbim.BasicConnectCid.DEVICE_CAPS, mbim.CommandType.QUERY)
+        lambda: session.command(mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY)
     )
 
 
@@ -179,7 +182,12 @@ FLOWS = [
     Flow(
         "function-error",
         function_errors,
-        faults={"function_error": {"device-caps": mbim.ProtocolErrorCode.NOT_OPENED}},
+        faults={
+            "function_error": {
+                "device-caps": mbim.ProtocolErrorCode.NOT_OPENED,
+                "radio-state": mbim.ProtocolErrorCode.UNKNOWN,
+            }
+        },
     ),
     Flow("indications", sierra_unlock, faults={"indications": True}),
     Flow("stray-fragment", stray_fragment),
