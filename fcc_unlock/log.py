@@ -60,21 +60,23 @@ def syslog_line(priority: int, text: str, now: float | None = None, pid: int | N
 
 def send_syslog(priority: int, text: str) -> bool:
     """Send one line to the syslog socket; False if nobody listens (never raises)."""
+    import _socket  # the C half of ``socket``, without the imports a hotplug run would pay for
     import errno
-    import socket
 
     path = os.environ.get(SYSLOG_VARIABLE) or SYSLOG_SOCKET
     message = syslog_line(priority, text)
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+    for kind in (_socket.SOCK_DGRAM, _socket.SOCK_STREAM):
+        sock = _socket.socket(_socket.AF_UNIX, kind | _socket.SOCK_CLOEXEC)
         try:
-            with socket.socket(socket.AF_UNIX, kind | socket.SOCK_CLOEXEC) as sock:
-                sock.settimeout(1.0)
-                sock.connect(path)
-                sock.sendall(message if kind == socket.SOCK_DGRAM else message + b"\n")
+            sock.settimeout(1.0)
+            sock.connect(path)
+            sock.sendall(message if kind == _socket.SOCK_DGRAM else message + b"\n")
             return True
         except OSError as error:
             if error.errno != errno.EPROTOTYPE:  # a stream-only syslog socket: try that
                 return False
+        finally:
+            sock.close()
     return False
 
 

@@ -8,6 +8,9 @@ after a VERSION notification. From then on the proxy answers OPEN and CLOSE itse
 (the device stays open for ModemManager) and forwards everything else, swapping
 transaction ids. If it cannot open the device it drops the client without a word.
 
+The socket comes from ``_socket``, the C half of ``socket``: the Python half imports
+``selectors`` and more, which a hotplug run would pay for on every call.
+
 We never start a proxy (libmbim spawns one when none listens; a udev RUN program must
 not leave daemons behind): no listener means "use the character device" in auto mode,
 and an error when the proxy was asked for.
@@ -15,10 +18,10 @@ and an error when the proxy was asked for.
 
 from __future__ import annotations
 
+import _socket
 import errno
 import os
 import select
-import socket
 import sys
 import time
 
@@ -34,7 +37,6 @@ from fcc_unlock.mbim.messages import (
     IndicateStatus,
     decode,
 )
-from fcc_unlock.mbim.proxy_control import configuration, describe_version, parse_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,11 +80,11 @@ class ProxyTransport:
         self._trace = trace
         self._clock = clock
         self._early = b""  # bytes after the CONFIGURATION reply: the session's
-        self._sock = connect(address or PROXY_ADDRESS)
+        self._sock: _socket.socket | None = connect(address or PROXY_ADDRESS)
         try:
             check_peer(self._sock)
             self._poll = select.poll()
-            self._poll.register(self._sock.fileno(), select.POLLIN)
+            self._poll.register(self._sock, select.POLLIN)
             self._configure(deadline)
         except BaseException:
             self.close()
@@ -91,10 +93,11 @@ class ProxyTransport:
     # --- the transport surface ------------------------------------------------------
 
     def write(self, data: bytes, deadline: float) -> None:
+        sock = self._socket()
         view = memoryview(data)
         while view:
             try:
-                sent = self._sock.send(view)
+                sent = sock.send(view)
             except BlockingIOError:
                 self._wait(select.POLLOUT, deadline, "write")
                 continue
@@ -110,7 +113,7 @@ class ProxyTransport:
             if not self._wait(select.POLLIN, deadline, "read"):
                 return b""
             try:
-                data = self._sock.recv(RECEIVE_SIZE)
+                data = self._socket().recv(RECEIVE_SIZE)
             except BlockingIOError:
                 continue
             except OSError as error:
@@ -122,7 +125,7 @@ class ProxyTransport:
     def close(self) -> None:
         sock = getattr(self, "_sock", None)
         if sock is not None:
-            self._sock = None  # type: ignore[assignment]
+            self._sock = None
             sock.close()
 
     def __enter__(self) -> ProxyTransport:
@@ -135,6 +138,8 @@ class ProxyTransport:
 
     def _configure(self, deadline: float) -> None:
         """Send CONFIGURATION {device path, timeout} and wait for the proxy's answer."""
+        from fcc_unlock.mbim.proxy_control import configuration
+
         seconds = max(1, int(deadline - self._clock() + 0.999))
         request = Command(
             CONFIGURATION_TID,
@@ -195,6 +200,8 @@ class ProxyTransport:
             buffer += data
 
     def _record_version(self, buffer: bytes) -> None:
+        from fcc_unlock.mbim.proxy_control import describe_version, parse_version
+
         try:
             self.versions = parse_version(buffer)
         except DecodeError:
@@ -209,8 +216,13 @@ class ProxyTransport:
 
     # --- plumbing -------------------------------------------------------------------
 
+    def _socket(self) -> _socket.socket:
+        if self._sock is None:
+            raise DeviceError(f"{self.name}: connection already closed")
+        return self._sock
+
     def _wait(self, event: int, deadline: float, what: str) -> bool:
-        self._poll.modify(self._sock.fileno(), event)
+        self._poll.modify(self._socket(), event)
         while True:
             remaining = deadline - self._clock()
             if remaining <= 0:
@@ -233,9 +245,9 @@ class ProxyTransport:
             self._trace(direction, item)
 
 
-def connect(address: str = PROXY_ADDRESS) -> socket.socket:
+def connect(address: str = PROXY_ADDRESS) -> _socket.socket:
     """A non-blocking stream connection to the proxy; ``NoProxy`` if none listens."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     try:
         sock.connect(address)
     except OSError as error:
@@ -249,10 +261,10 @@ def connect(address: str = PROXY_ADDRESS) -> socket.socket:
     return sock
 
 
-def check_peer(sock: socket.socket) -> None:
+def check_peer(sock: _socket.socket) -> None:
     """Refuse a proxy run by someone else: abstract socket names are first come, first
     served, and the real mbim-proxy runs as root (it only serves root, too)."""
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
     uid = int.from_bytes(creds[4:8], sys.byteorder)  # struct ucred {pid, uid, gid}
     if uid not in (0, os.geteuid()):
         raise DeviceError(f"the mbim-proxy socket belongs to uid {uid}, not root: not using it")
