@@ -9,7 +9,10 @@ subsystems) share one lock. It comes from sysfs with plain ``os`` calls, so the
 hotplug path needs no pyudev.
 
 Waiting is bounded by the caller's deadline; a run that cannot get the lock in time
-raises ``Busy`` (exit status 7).
+raises ``Busy`` (exit status 7). Where no lock can be made at all (no writable /run
+early in boot, a sandbox without it) ``LockUnavailable`` tells the caller to go on
+without one: an unlock that might race is better than none. A lock directory that
+someone else could write is refused outright.
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ def modem_of(device_dir: str, top: str) -> str | None:
             return "pci-" + os.path.basename(path)
         path = os.path.dirname(path)
     return None
+
+
+class LockUnavailable(DeviceError):
+    """The lock file cannot be created here (read-only or missing /run/lock)."""
 
 
 class DeviceLock:
@@ -133,10 +140,13 @@ def prepare_directory(directory: str) -> None:
     """
     try:
         os.makedirs(directory, 0o755, exist_ok=True)
-        info = os.lstat(directory)
     except OSError as error:
         reason = os.strerror(error.errno or 0)
-        raise DeviceError(f"cannot create lock directory {directory}: {reason}") from None
+        raise LockUnavailable(f"cannot create lock directory {directory}: {reason}") from None
+    try:
+        info = os.lstat(directory)
+    except OSError as error:
+        raise DeviceError(f"lock directory {directory}: {os.strerror(error.errno or 0)}") from None
     if not stat.S_ISDIR(info.st_mode):
         raise DeviceError(f"lock directory {directory} is not a directory")
     if info.st_uid not in (0, os.geteuid()) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):

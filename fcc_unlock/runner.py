@@ -21,6 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Optional, Union
 
+    from fcc_unlock.lock import DeviceLock
     from fcc_unlock.transport.chardev import CharDevice
     from fcc_unlock.transport.proxy import ProxyTransport
 
@@ -102,11 +103,7 @@ def unlock(
     try:
         procedure = load(method)
         if lock_dir is not None:
-            from fcc_unlock.lock import lock_device
-
-            lock = lock_device(device, work_deadline, lock_dir)
-            if trace is not None and lock.waited >= 0.01:
-                trace("note", f"waited {lock.waited:.2f} s for {lock.path}")
+            lock = take_lock(device, work_deadline, lock_dir, trace)
         with open_transport(device, transport, work_deadline, trace) as port:
             if trace is not None:
                 trace(
@@ -132,6 +129,21 @@ def unlock(
             lock.release()
     outcome.elapsed = clock() - start
     return outcome
+
+
+def take_lock(device: str, deadline: float, lock_dir: str, trace: Tracer = None) -> DeviceLock | None:
+    """The modem's lock (lock.py), or None where no lock file can be made at all."""
+    from fcc_unlock.lock import LockUnavailable, lock_device
+
+    try:
+        lock = lock_device(device, deadline, lock_dir)
+    except LockUnavailable as error:
+        if trace is not None:
+            trace("note", f"going on without the device lock: {error}")
+        return None
+    if trace is not None and lock.waited >= 0.01:
+        trace("note", f"waited {lock.waited:.2f} s for {lock.path}")
+    return lock
 
 
 def open_transport(device: str, transport: str, deadline: float, trace: Tracer = None) -> Port:

@@ -196,7 +196,10 @@ class ProxyTransport:
                     " (it could not open it, or refused us)"
                 ) from None
             if not data:
-                raise Timeout(f"{self.name}: mbim-proxy did not answer CONFIGURATION in time")
+                raise Timeout(
+                    f"{self.name}: mbim-proxy did not answer CONFIGURATION in time"
+                    " (the modem did not answer the proxy's MBIM OPEN?)"
+                )
             buffer += data
 
     def _record_version(self, buffer: bytes) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fcc_unlock import runner
 from fcc_unlock.errors import Busy, DeviceError
 from fcc_unlock.exitcodes import ExitCode
-from fcc_unlock.lock import DeviceLock, device_key, lock_device, modem_of, prepare_directory
+from fcc_unlock.lock import DeviceLock, LockUnavailable, device_key, lock_device, modem_of, prepare_directory
 
 
 def fake_sysfs(root):
@@ -169,3 +169,16 @@ def test_unlock_that_cannot_get_the_lock_exits_busy_without_touching_the_modem(t
         "qmi-release",
         "close",
     ]
+
+
+def test_without_any_place_for_a_lock_the_unlock_goes_on(tmp_path, sim):
+    (tmp_path / "file").write_text("")
+    nowhere = str(tmp_path / "file" / "locks")  # cannot be created: early boot, odd sandboxes
+    with pytest.raises(LockUnavailable):
+        lock_device(sim.path, time.monotonic() + 1, nowhere)
+    notes = []
+    outcome = runner.unlock(sim.path, "sierra", 3.0, lambda d, i: notes.append(str(i)), lock_dir=nowhere)
+    assert outcome.exit_code == ExitCode.OK, outcome.reason
+    assert any(
+        note.startswith("going on without the device lock: cannot create lock directory") for note in notes
+    )
