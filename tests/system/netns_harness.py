@@ -235,6 +235,28 @@ def mbimcli_spawns_proxy(h: Harness) -> dict[str, object]:
     return {"mbimcli": client, "unlock": unlock}
 
 
+def imports_through_proxy(h: Harness) -> dict[str, object]:
+    """What a run through the proxy imports (import_watch.py), with a proxy listening."""
+    device = h.start_sim()
+    h.start_proxy()
+    watch = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            str(ROOT / "tests" / "system" / "import_watch.py"),
+            "--method",
+            "sierra",
+            "-v",
+            device,
+        ],
+        capture_output=True,
+        text=True,
+        env=h.env,
+        timeout=30,
+    )
+    return {"watch": watch.stdout.strip().splitlines()[-1], "err": watch.stderr}
+
+
 SCENARIOS = {
     f.__name__.replace("_", "-"): f
     for f in (
@@ -245,6 +267,7 @@ SCENARIOS = {
         proxy_cannot_open,
         dispatcher,
         mbimcli_spawns_proxy,
+        imports_through_proxy,
     )
 }
 
