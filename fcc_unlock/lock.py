@@ -43,32 +43,19 @@ def device_key(devnode: str, sysfs: str = "/sys") -> str:
     ``usb-2-1`` (the USB device), ``pci-0000:03:00.0`` (the PCI function), or for a
     character device without a modem in sysfs (a pty in tests) ``char-136-3``.
     """
+    from fcc_unlock.ports import find_modem
+
     try:
         info = os.stat(devnode)
     except OSError as error:
         raise DeviceError(f"{devnode}: {os.strerror(error.errno or 0)}") from None
     if not stat.S_ISCHR(info.st_mode):
         return "path" + os.path.realpath(devnode).replace("/", "-")
-    major, minor = os.major(info.st_rdev), os.minor(info.st_rdev)
-    node = os.path.join(sysfs, "dev", "char", f"{major}:{minor}")
-    if os.path.exists(node):
-        found = modem_of(os.path.realpath(node), os.path.realpath(os.path.join(sysfs, "devices")))
-        if found is not None:
-            return found
-    return f"char-{major}-{minor}"
-
-
-def modem_of(device_dir: str, top: str) -> str | None:
-    """Walk up from a sysfs device directory to the USB device or PCI function."""
-    path = device_dir
-    while path.startswith(top + os.sep):
-        if os.path.exists(os.path.join(path, "idVendor")) and os.path.exists(os.path.join(path, "idProduct")):
-            return "usb-" + os.path.basename(path)
-        subsystem = os.path.join(path, "subsystem")
-        if os.path.islink(subsystem) and os.path.basename(os.readlink(subsystem)) == "pci":
-            return "pci-" + os.path.basename(path)
-        path = os.path.dirname(path)
-    return None
+    found = find_modem(devnode, sysfs)
+    if found is not None:
+        bus, path = found
+        return f"{bus}-{os.path.basename(path)}"
+    return f"char-{os.major(info.st_rdev)}-{os.minor(info.st_rdev)}"
 
 
 class LockUnavailable(DeviceError):

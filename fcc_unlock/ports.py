@@ -73,6 +73,47 @@ def device_node(port: str, dev: str = "/dev") -> str:
     return port if os.sep in port else os.path.join(dev, port)
 
 
+def find_modem(devnode: str, sysfs: str = "/sys") -> tuple[str, str] | None:
+    """("usb" or "pci", sysfs directory) of the modem behind a character device node.
+
+    Plain os calls, no pyudev: the hotplug path uses this for the lock key and the
+    log line. From /sys/dev/char/MAJOR:MINOR up to the first USB device (it has
+    idVendor) or PCI function (its subsystem is pci).
+    """
+    try:
+        rdev = os.stat(devnode).st_rdev
+    except OSError:
+        return None
+    node = os.path.join(sysfs, "dev", "char", f"{os.major(rdev)}:{os.minor(rdev)}")
+    if not os.path.exists(node):
+        return None
+    top = os.path.realpath(os.path.join(sysfs, "devices"))
+    path = os.path.realpath(node)
+    while path.startswith(top + os.sep):
+        if os.path.exists(os.path.join(path, "idVendor")) and os.path.exists(os.path.join(path, "idProduct")):
+            return "usb", path
+        subsystem = os.path.join(path, "subsystem")
+        if os.path.islink(subsystem) and os.path.basename(os.readlink(subsystem)) == "pci":
+            return "pci", path
+        path = os.path.dirname(path)
+    return None
+
+
+def sysfs_ids(devnode: str, sysfs: str = "/sys") -> str | None:
+    """``vvvv:pppp`` of the modem behind ``devnode`` from sysfs, or None."""
+    found = find_modem(devnode, sysfs)
+    if found is None:
+        return None
+    bus, path = found
+    names = ("idVendor", "idProduct") if bus == "usb" else ("vendor", "device")
+    values = [read_attribute(os.path.join(path, name)) for name in names]
+    try:
+        vendor, product = (int(value, 16) for value in values)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f"{vendor:04x}:{product:04x}"
+
+
 class PresentPort:
     """An MBIM control port found on the system, with the modem's ids."""
 

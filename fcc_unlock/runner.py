@@ -95,6 +95,10 @@ def unlock(
     from fcc_unlock.methods import load
     from fcc_unlock.session import MbimSession
 
+    if ids is None:
+        from fcc_unlock.ports import sysfs_ids
+
+        ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
     start = clock()
     hard_deadline = start + timeout

@@ -11,7 +11,8 @@ import pytest
 from fcc_unlock import runner
 from fcc_unlock.errors import Busy, DeviceError
 from fcc_unlock.exitcodes import ExitCode
-from fcc_unlock.lock import DeviceLock, LockUnavailable, device_key, lock_device, modem_of, prepare_directory
+from fcc_unlock.lock import DeviceLock, LockUnavailable, device_key, lock_device, prepare_directory
+from fcc_unlock.ports import sysfs_ids
 
 
 def fake_sysfs(root):
@@ -63,9 +64,23 @@ def test_node_without_a_modem_in_sysfs_is_keyed_by_number(tmp_path, sim):
     assert device_key(str(link), str(tmp_path)) == expected  # any name, one lock
 
 
-def test_walk_stops_at_the_top_of_the_device_tree(tmp_path):
+def test_walk_stops_at_the_top_of_the_device_tree(tmp_path, sim):
     (tmp_path / "devices" / "virtual" / "tty" / "ptmx").mkdir(parents=True)
-    assert modem_of(str(tmp_path / "devices" / "virtual" / "tty" / "ptmx"), str(tmp_path / "devices")) is None
+    (tmp_path / "dev" / "char").mkdir(parents=True)
+    os.symlink(tmp_path / "devices" / "virtual" / "tty" / "ptmx", tmp_path / "dev" / "char" / "1:3")
+    assert device_key("/dev/null", str(tmp_path)) == "char-1-3"
+    assert sysfs_ids("/dev/null", str(tmp_path)) is None
+
+
+def test_ids_for_the_log_line_come_from_sysfs(tmp_path):
+    sysfs = fake_sysfs(tmp_path)
+    pci = sysfs / "devices" / "pci0000:00" / "0000:00:1c.0" / "0000:03:00.0"
+    (pci / "vendor").write_text("0x105b\n")
+    (pci / "device").write_text("0xe0ab\n")
+    assert sysfs_ids("/dev/null", str(sysfs)) == "1199:9079"
+    assert sysfs_ids("/dev/zero", str(sysfs)) == "1199:9079"
+    assert sysfs_ids("/dev/full", str(sysfs)) == "105b:e0ab"
+    assert sysfs_ids("/nonexistent", str(sysfs)) is None
 
 
 def test_missing_device_is_an_io_error(tmp_path):
