@@ -31,6 +31,14 @@ def require_proxy() -> None:
         pytest.skip(message)
     if os.geteuid() != 0:
         pytest.skip("namespaces and mbim-proxy need root")
+    probe = subprocess.run(
+        ["unshare", "--net", "--pid", "--fork", "--", "true"], capture_output=True, text=True
+    )
+    if probe.returncode != 0:
+        message = f"cannot make network and PID namespaces here: {probe.stderr.strip()}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def scenario(name: str, tmp_path: Path) -> dict:
