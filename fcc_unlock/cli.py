@@ -1,6 +1,8 @@
 """Command line: parse, pick the mode, print, exit with the status from exitcodes.py.
 
 fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] DEVICE
+fcc-unlock --all
+fcc-unlock --modemmanager DBUS_PATH PORT...   (or as ModemManager's dispatcher)
 fcc-unlock --demo [--vendor NAME]
 """
 
@@ -10,6 +12,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 from fcc_unlock import __version__
 from fcc_unlock.errors import Timeout
@@ -57,6 +60,30 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
     )
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument(
+        "--proxy",
+        dest="transport",
+        action="store_const",
+        const="proxy",
+        default="auto",
+        help="talk through mbim-proxy (default: when one is listening, else open DEVICE)",
+    )
+    transport.add_argument(
+        "--no-proxy",
+        dest="transport",
+        action="store_const",
+        const="chardev",
+        help="always open DEVICE itself",
+    )
+    parser.add_argument("--all", action="store_true", help="unlock every present modem of the device table")
+    parser.add_argument("--udev", action="store_true", help="run by the udev rule: log to syslog")
+    parser.add_argument(
+        "--ids", type=_ids, metavar="VVVV:PPPP", help="the modem's ids, as the udev rule matched"
+    )
+    parser.add_argument(
+        "--modemmanager", nargs="+", metavar="ARG", help="ModemManager dispatcher call: DBUS_PATH PORT..."
+    )
     parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
     parser.add_argument("--vendor", default="sierra", help="personality of the --demo modem")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -73,7 +100,23 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _ids(text: str) -> str:
+    from fcc_unlock.ids import parse_ids
+
+    try:
+        parse_ids(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text.lower()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from fcc_unlock.dispatcher import invoked_by_modemmanager
+
+    started = time.monotonic()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if invoked_by_modemmanager(argv):
+        argv.insert(0, "--modemmanager")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -84,9 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from fcc_unlock.demo import run_demo
 
             return run_demo(args.vendor, args.timeout, args.verbose)
+        if args.modemmanager:
+            from fcc_unlock import dispatcher
+
+            return dispatcher.command(args, started)
+        if args.all:
+            from fcc_unlock import all_devices
+
+            return all_devices.command(args)
         if not args.device:
             parser.print_usage(sys.stderr)
-            print("fcc-unlock: error: a DEVICE is required (or --demo)", file=sys.stderr)
+            print("fcc-unlock: error: a DEVICE is required (or --all, or --demo)", file=sys.stderr)
             return ExitCode.USAGE
         return unlock_command(args)
     except KeyboardInterrupt:
@@ -99,11 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def unlock_command(args: argparse.Namespace) -> int:
+    from fcc_unlock.lock import lock_dir
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome, unlock
 
-    log = Log(args.log, args.verbose)
-    method, ids = args.method, None
+    log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
+    method, ids = args.method, args.ids
     if method is None:
         if not os.path.exists(args.device):
             # Missing is an I/O error (exit 5), as it is with --method; not "unsupported".
@@ -117,7 +169,10 @@ def unlock_command(args: argparse.Namespace) -> int:
             return report(outcome, log, args.json)
     disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
     try:
-        outcome = unlock(args.device, method, args.timeout, log.trace if args.verbose else None, ids)
+        trace = log.trace if args.verbose else None
+        outcome = unlock(
+            args.device, method, args.timeout, trace, ids, transport=args.transport, lock_dir=lock_dir()
+        )
     finally:
         disarm()
     return report(outcome, log, args.json)

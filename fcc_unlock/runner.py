@@ -2,7 +2,12 @@
 
 Timing: ``timeout`` is the hard deadline of the whole run. The unlock works until
 ``timeout - reserve``; the reserve (a quarter of the timeout, at most a second) is for
-releasing the QMI client id and CLOSE, which happen even after a failure.
+releasing the QMI client id and CLOSE, which happen even after a failure. Waiting for
+the per-device lock and configuring mbim-proxy count against the work deadline.
+
+Transports: ``chardev`` opens the device node; ``proxy`` goes through mbim-proxy
+(ModemManager's port sharer); ``auto`` uses the proxy when one is listening, else the
+node, so we never read replies from under ModemManager's feet.
 """
 
 from __future__ import annotations
@@ -14,11 +19,17 @@ from fcc_unlock.exitcodes import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional
+    from typing import Callable, Optional, Union
+
+    from fcc_unlock.lock import DeviceLock
+    from fcc_unlock.transport.chardev import CharDevice
+    from fcc_unlock.transport.proxy import ProxyTransport
 
     Tracer = Optional[Callable[[str, object], None]]
+    Port = Union[CharDevice, ProxyTransport]
 
 DEFAULT_TIMEOUT = 8.0
+TRANSPORTS = ("auto", "proxy", "chardev")
 
 
 class Outcome:
@@ -73,27 +84,40 @@ def unlock(
     trace: Tracer = None,
     ids: str | None = None,
     clock: Callable[[], float] = time.monotonic,
+    transport: str = "chardev",
+    lock_dir: str | None = None,
 ) -> Outcome:
-    """Unlock ``device`` with ``method``; never raises for anything the modem does."""
+    """Unlock ``device`` with ``method``; never raises for anything the modem does.
+
+    ``transport`` is one of TRANSPORTS; with ``lock_dir`` the run holds the modem's
+    lock (lock.py) in that directory from before opening the port until after closing.
+    """
     from fcc_unlock.methods import load
     from fcc_unlock.session import MbimSession
-    from fcc_unlock.transport.chardev import CharDevice
 
+    if ids is None:
+        from fcc_unlock.ports import sysfs_ids
+
+        ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
     start = clock()
     hard_deadline = start + timeout
+    work_deadline = hard_deadline - cleanup_reserve(timeout)
+    lock = None
     try:
         procedure = load(method)
-        with CharDevice(device) as transport:
+        if lock_dir is not None:
+            lock = take_lock(device, work_deadline, lock_dir, trace)
+        with open_transport(device, transport, work_deadline, trace) as port:
             if trace is not None:
                 trace(
                     "note",
-                    f"{transport.name}: MaxControlTransfer {transport.max_control_transfer}"
-                    f" ({transport.max_control_transfer_source})",
+                    f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
+                    f" ({port.max_control_transfer_source})",
                 )
             session = MbimSession(
-                transport,
-                deadline=hard_deadline - cleanup_reserve(timeout),
+                port,
+                deadline=work_deadline,
                 cleanup_deadline=hard_deadline,
                 clock=clock,
                 trace=trace,
@@ -104,5 +128,43 @@ def unlock(
     except FccUnlockError as error:
         outcome.exit_code = error.exit_code
         outcome.reason = str(error)
+    finally:
+        if lock is not None:
+            lock.release()
     outcome.elapsed = clock() - start
     return outcome
+
+
+def take_lock(device: str, deadline: float, lock_dir: str, trace: Tracer = None) -> DeviceLock | None:
+    """The modem's lock (lock.py), or None where no lock file can be made at all."""
+    from fcc_unlock.lock import LockUnavailable, lock_device
+
+    try:
+        lock = lock_device(device, deadline, lock_dir)
+    except LockUnavailable as error:
+        if trace is not None:
+            trace("note", f"going on without the device lock: {error}")
+        return None
+    if trace is not None and lock.waited >= 0.01:
+        trace("note", f"waited {lock.waited:.2f} s for {lock.path}")
+    return lock
+
+
+def open_transport(device: str, transport: str, deadline: float, trace: Tracer = None) -> Port:
+    """The port to the modem: mbim-proxy, the character device, or (auto) the proxy
+    when one is listening and the character device otherwise."""
+    if transport not in TRANSPORTS:
+        raise ValueError(f"unknown transport {transport!r}; one of: {', '.join(TRANSPORTS)}")
+    if transport != "chardev":
+        from fcc_unlock.transport.proxy import NoProxy, ProxyTransport
+
+        try:
+            return ProxyTransport(device, deadline, trace=trace)
+        except NoProxy:
+            if transport == "proxy":
+                raise
+            if trace is not None:
+                trace("note", "no mbim-proxy is listening: opening the device directly")
+    from fcc_unlock.transport.chardev import CharDevice
+
+    return CharDevice(device)
