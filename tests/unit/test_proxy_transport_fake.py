@@ -24,6 +24,7 @@ from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import Command, CommandDone, IndicateStatus, Open, OpenDone, decode
 from fcc_unlock.mbim.proxy_control import parse_configuration, version
 from fcc_unlock.transport import proxy
+from fcc_unlock.transport.chardev import CharDevice
 from fcc_unlock.transport.proxy import NoProxy, ProxyTransport
 
 
@@ -201,7 +202,7 @@ def test_auto_uses_the_character_device_without_a_proxy(monkeypatch, tmp_path, s
     monkeypatch.setattr(proxy, "PROXY_ADDRESS", str(tmp_path / "nobody.sock"))
     notes = []
     with runner.open_transport(sim.path, "auto", deadline(), lambda d, i: notes.append(i)) as port:
-        assert port.name == os.path.basename(sim.path)
+        assert isinstance(port, CharDevice) and port.name == sim.path.removeprefix("/dev/")
     assert "no mbim-proxy is listening: opening the device directly" in notes
     with pytest.raises(NoProxy):
         runner.open_transport(sim.path, "proxy", deadline())
