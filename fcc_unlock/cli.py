@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome
 
-METHOD_NAMES = ("sierra",)  # kept in step with fcc_unlock.methods.METHODS by a test
+METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
 WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
 
 
