@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
     )
+    parser.add_argument("--list", action="store_true", help="print the device table")
     parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
     parser.add_argument("--vendor", default="sierra", help="personality of the --demo modem")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -84,9 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from fcc_unlock.demo import run_demo
 
             return run_demo(args.vendor, args.timeout, args.verbose)
+        if args.list:
+            from fcc_unlock.devices import print_table
+
+            return print_table(args.json)
         if not args.device:
             parser.print_usage(sys.stderr)
-            print("fcc-unlock: error: a DEVICE is required (or --demo)", file=sys.stderr)
+            print("fcc-unlock: error: a DEVICE is required (or --demo, --list)", file=sys.stderr)
             return ExitCode.USAGE
         return unlock_command(args)
     except KeyboardInterrupt:
@@ -120,22 +125,9 @@ def unlock_command(args: argparse.Namespace) -> int:
 
 def resolve_method(device: str) -> tuple[str | None, str | None, str]:
     """(method, ids, hint): the table's method for this device, or a hint why not."""
-    from fcc_unlock.devices import lookup
-    from fcc_unlock.resolve import identify
+    from fcc_unlock.resolve import method_for
 
-    if not os.path.exists(device):
-        return None, None, f"{device}: no such device"
-    found = identify(device)
-    if found is None:
-        return None, None, "cannot tell which modem this is; name the unlock with --method"
-    entry = lookup(found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
-    if entry is None:
-        return (
-            None,
-            str(found),
-            f"{found} is not in the device table (see --list); if it needs an unlock, try --method",
-        )
-    return entry.method, str(found), ""
+    return method_for(device)
 
 
 def report(outcome: Outcome, log: Log, as_json: bool) -> int:

@@ -5,6 +5,7 @@ import inspect
 import pytest
 
 from fcc_unlock import cli, methods
+from fcc_unlock.devices import DEVICES
 
 
 def test_cli_method_names_are_the_methods():
@@ -22,3 +23,7 @@ def test_method_has_status_and_unlock(name):
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown method"):
         methods.load("os")
+
+
+def test_every_table_method_exists_and_every_method_has_devices():
+    assert {d.method for d in DEVICES} == set(methods.METHODS)
