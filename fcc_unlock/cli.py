@@ -1,6 +1,8 @@
 """Command line: parse, pick the mode, print, exit with the status from exitcodes.py.
 
-fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] DEVICE
+fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] [--radio-on] DEVICE
+fcc-unlock --status [--method NAME] [--json] DEVICE
+fcc-unlock --list [--json]
 fcc-unlock --demo [--vendor NAME]
 """
 
@@ -57,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
     )
+    parser.add_argument(
+        "--radio-on",
+        action="store_true",
+        help="after unlocking, switch the radio on and check it (systems without ModemManager)",
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="report what DEVICE says about its FCC lock; change nothing"
+    )
     parser.add_argument("--list", action="store_true", help="print the device table")
     parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
     parser.add_argument("--vendor", default="sierra", help="personality of the --demo modem")
@@ -93,6 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_usage(sys.stderr)
             print("fcc-unlock: error: a DEVICE is required (or --demo, --list)", file=sys.stderr)
             return ExitCode.USAGE
+        if args.status:
+            from fcc_unlock.status import status_command
+
+            disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
+            try:
+                return status_command(args)
+            finally:
+                disarm()
         return unlock_command(args)
     except KeyboardInterrupt:
         return 130
@@ -117,7 +135,8 @@ def unlock_command(args: argparse.Namespace) -> int:
             return report(outcome, log, args.json)
     disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
     try:
-        outcome = unlock(args.device, method, args.timeout, log.trace if args.verbose else None, ids)
+        trace = log.trace if args.verbose else None
+        outcome = unlock(args.device, method, args.timeout, trace, ids, radio_on=args.radio_on)
     finally:
         disarm()
     return report(outcome, log, args.json)

@@ -14,9 +14,12 @@ from fcc_unlock.exitcodes import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional
+    from typing import Callable, Optional, TypeVar
+
+    from fcc_unlock.session import MbimSession
 
     Tracer = Optional[Callable[[str, object], None]]
+    T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 8.0
 
@@ -73,36 +76,71 @@ def unlock(
     trace: Tracer = None,
     ids: str | None = None,
     clock: Callable[[], float] = time.monotonic,
+    radio_on: bool = False,
 ) -> Outcome:
-    """Unlock ``device`` with ``method``; never raises for anything the modem does."""
+    """Unlock ``device`` with ``method``; never raises for anything the modem does.
+
+    ``radio_on``: then switch the radio on and check it came on (for systems without
+    ModemManager, which does that itself).
+    """
     from fcc_unlock.methods import load
-    from fcc_unlock.session import MbimSession
-    from fcc_unlock.transport.chardev import CharDevice
 
     outcome = Outcome(device, method, ids)
     start = clock()
-    hard_deadline = start + timeout
     try:
         procedure = load(method)
-        with CharDevice(device) as transport:
-            if trace is not None:
-                trace(
-                    "note",
-                    f"{transport.name}: MaxControlTransfer {transport.max_control_transfer}"
-                    f" ({transport.max_control_transfer_source})",
-                )
-            session = MbimSession(
-                transport,
-                deadline=hard_deadline - cleanup_reserve(timeout),
-                cleanup_deadline=hard_deadline,
-                clock=clock,
-                trace=trace,
-            )
-            with session:
-                outcome.result = procedure.unlock(session)
+
+        def work(session: MbimSession) -> str:
+            result: str = procedure.unlock(session)
+            if radio_on:
+                from fcc_unlock.errors import Refused
+                from fcc_unlock.lockstate import switch_radio_on
+
+                try:
+                    result += "; " + switch_radio_on(session)
+                except Refused as error:
+                    raise Refused(f"{result}, but {error}") from None
+            return result
+
+        outcome.result = with_session(device, start, timeout, work, trace, clock)
         outcome.exit_code = ExitCode.OK
     except FccUnlockError as error:
         outcome.exit_code = error.exit_code
         outcome.reason = str(error)
     outcome.elapsed = clock() - start
     return outcome
+
+
+def with_session(
+    device: str,
+    start: float,
+    timeout: float,
+    work: Callable[[MbimSession], T],
+    trace: Tracer = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Open ``device``, run ``work`` in one MBIM session, CLOSE, close the port.
+
+    The work gets until ``start + timeout - reserve``; releasing and closing get the
+    rest. FccUnlockError from any step propagates.
+    """
+    from fcc_unlock.session import MbimSession
+    from fcc_unlock.transport.chardev import CharDevice
+
+    hard_deadline = start + timeout
+    with CharDevice(device) as transport:
+        if trace is not None:
+            trace(
+                "note",
+                f"{transport.name}: MaxControlTransfer {transport.max_control_transfer}"
+                f" ({transport.max_control_transfer_source})",
+            )
+        session = MbimSession(
+            transport,
+            deadline=hard_deadline - cleanup_reserve(timeout),
+            cleanup_deadline=hard_deadline,
+            clock=clock,
+            trace=trace,
+        )
+        with session:
+            return work(session)

@@ -60,4 +60,4 @@ def test_simulator_expects_the_same_magic_from_its_own_strings():
 
 def test_md5_is_of_the_concatenation():
     text = "T99W175.F0.1.0.0.9.GC" + APPS + IMEI + "salt" + "foxc"
-    assert MAGIC == "salt" + hashlib.md5(text.encode()).hexdigest()
+    assert "salt" + hashlib.md5(text.encode()).hexdigest() == MAGIC

@@ -48,7 +48,9 @@ def test_operating_mode(mode, restricted, shows):
     assert operating_mode_evidence(mode, restricted).shows == shows
 
 
-@pytest.mark.parametrize(("state", "shows"), [(4, LOCKED), (0, UNLOCKED), (1, UNLOCKED), (2, None), (5, None)])
+@pytest.mark.parametrize(
+    ("state", "shows"), [(4, LOCKED), (0, UNLOCKED), (1, UNLOCKED), (2, None), (5, None)]
+)
 def test_quectel_radio_state_is_a_direct_answer(state, shows):
     assert quectel_evidence(state).shows == shows
 

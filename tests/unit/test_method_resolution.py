@@ -23,7 +23,9 @@ class FakeDevice:
 def usb_port(vendor, product):
     interface = FakeDevice("usb", "usb_interface")
     device = FakeDevice("usb", "usb_device", idVendor=vendor, idProduct=product)
-    return FakeDevice("usbmisc", parents=[interface, device, FakeDevice("usb", "usb_device", idVendor="1d6b")])
+    return FakeDevice(
+        "usbmisc", parents=[interface, device, FakeDevice("usb", "usb_device", idVendor="1d6b")]
+    )
 
 
 def pci_wwan_port(vendor, device, subsystem_vendor="0x17aa", subsystem_device="0x1234"):
@@ -117,7 +119,11 @@ def test_missing_or_bad_id_attribute_is_not_a_crash(fake_udev):
     node = fake_udev(FakeDevice("usbmisc", parents=[FakeDevice("usb", "usb_device", idVendor="1199")]))
     assert resolve.identify(node) is None
     node = fake_udev(usb_port("zz99", "9079"))
-    assert resolve.method_for(node) == (None, None, "cannot tell which modem this is; name the unlock with --method")
+    assert resolve.method_for(node) == (
+        None,
+        None,
+        "cannot tell which modem this is; name the unlock with --method",
+    )
 
 
 def test_node_unknown_to_udev(fake_udev, tmp_path):
@@ -128,7 +134,11 @@ def test_node_unknown_to_udev(fake_udev, tmp_path):
 
 
 def test_no_such_node(fake_udev):
-    assert resolve.method_for("/nonexistent/cdc-wdm9") == (None, None, "/nonexistent/cdc-wdm9: no such device")
+    assert resolve.method_for("/nonexistent/cdc-wdm9") == (
+        None,
+        None,
+        "/nonexistent/cdc-wdm9: no such device",
+    )
 
 
 def test_without_pyudev(monkeypatch, tmp_path):

@@ -35,6 +35,8 @@ def test_short_buffers_are_decode_errors(buffer):
         quectel.parse_radio_state(buffer)
 
 
-@pytest.mark.parametrize(("state", "text"), [(0, "off (0)"), (1, "on (1)"), (4, "fcc-locked (4)"), (9, "unknown (9)")])
+@pytest.mark.parametrize(
+    ("state", "text"), [(0, "off (0)"), (1, "on (1)"), (4, "fcc-locked (4)"), (9, "unknown (9)")]
+)
 def test_describe(state, text):
     assert quectel.describe_radio_state(state) == text
