@@ -195,3 +195,12 @@ def test_transport_faults_do_not_change_the_result(sim_factory, knob):
     assert result.returncode == 0, result.stderr
     assert "unlocked (v2)" in result.stderr
     assert not sim.modem.locked
+
+
+def test_demo():
+    result = run_cli("--demo", "--vendor", "foxconn")
+    assert result.returncode == 0, result.stderr
+    assert "Simulated modem: Foxconn T99W175 (SDX55, Lenovo), FCC-locked: True" in result.stdout
+    assert "foxconn: unlocked (v2) in" in result.stdout
+    assert MAGIC.decode() in result.stdout
+    assert "FCC-locked now: False; exit status 0" in result.stdout

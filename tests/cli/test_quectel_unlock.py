@@ -129,3 +129,17 @@ def test_basic_connect_radio_on_is_refused_until_the_quectel_unlock(sim_factory)
         accepted = session.command(*radio, basic_connect.radio_state_set(True))
         assert accepted.status == mbim.Status.NONE
         assert basic_connect.parse_radio_state(accepted.information_buffer) == (1, 1)
+
+
+def test_demo():
+    result = run_cli("--demo", "--vendor", "quectel")
+    assert result.returncode == 0, result.stderr
+    assert "quectel: unlocked in" in result.stdout
+    assert "The modem received: open -> quectel-radio-state -> quectel-set-radio-state" in result.stdout
+    assert "FCC-locked now: False; exit status 0" in result.stdout
+
+
+def test_demo_unknown_vendor():
+    result = run_cli("--demo", "--vendor", "nokia")
+    assert result.returncode == 2
+    assert "one of: sierra, foxconn, quectel" in result.stderr
