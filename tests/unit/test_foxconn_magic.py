@@ -1,6 +1,7 @@
 """The Foxconn v2 magic string against the reference vector (protocol.md §4.8)."""
 
 import hashlib
+import sys
 
 import pytest
 
@@ -61,3 +62,8 @@ def test_simulator_expects_the_same_magic_from_its_own_strings():
 def test_md5_is_of_the_concatenation():
     text = "T99W175.F0.1.0.0.9.GC" + APPS + IMEI + "salt" + "foxc"
     assert "salt" + hashlib.md5(text.encode()).hexdigest() == MAGIC
+
+
+def test_without_cpythons_md5_module_hashlib_gives_the_same(monkeypatch):
+    monkeypatch.setitem(sys.modules, "_md5", None)  # import raises ImportError
+    assert magic_string(FIRMWARE, APPS, IMEI) == MAGIC
