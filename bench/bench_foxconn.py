@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "ModemManager 105b steps"
+REFERENCE = "python -S -c pass (reference)"
 
 # The 105b script's steps, written out for a bench (port given, no proxy).
 MODEMMANAGER_105B = r"""
@@ -149,6 +150,7 @@ def measure(latency: float, runs: int, workdir: Path) -> dict[str, tuple[list[fl
         for name, command in fcc_unlock_commands().items()
     }
     commands[SCRIPT] = ["bash", str(script), str(link)]
+    commands[REFERENCE] = [sys.executable, "-S", "-c", "pass"]  # how busy the machine is
     env = environment()
     simulator = serve(link, latency)
     samples: dict[str, list[float]] = {name: [] for name in commands}
