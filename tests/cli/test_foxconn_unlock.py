@@ -188,7 +188,17 @@ def test_verbose_trace_shows_the_magic_and_the_variants(sim_factory):
     assert "trying v1" in result.stderr
 
 
-@pytest.mark.parametrize("knob", [{"chunk_size": 7}, {"max_control_transfer": 64}, {"stale_replies": True}])
+@pytest.mark.parametrize(
+    "knob",
+    [
+        {"chunk_size": 7},
+        {"max_control_transfer": 64},
+        {"stale_replies": True},
+        {"indications": True},
+        {"garbage_before": ("foxconn-version",)},
+        {"already_open": True},
+    ],
+)
 def test_transport_faults_do_not_change_the_result(sim_factory, knob):
     sim = sim_factory("foxconn", **knob)
     result = unlock(sim)
@@ -204,3 +214,12 @@ def test_demo():
     assert "foxconn: unlocked (v2) in" in result.stdout
     assert MAGIC.decode() in result.stdout
     assert "FCC-locked now: False; exit status 0" in result.stdout
+
+
+def test_unplug_during_the_unlock(sim_factory):
+    sim = sim_factory("foxconn", hang_up_on="unlock")
+    started = time.monotonic()
+    result = unlock(sim)
+    assert result.returncode == 5, result.stderr
+    assert "vanished" in result.stderr
+    assert time.monotonic() - started < 3

@@ -3,6 +3,7 @@
 import json
 import time
 
+import pytest
 from conftest import run_cli
 
 from fcc_unlock.mbim import constants as mbim
@@ -143,3 +144,29 @@ def test_demo_unknown_vendor():
     result = run_cli("--demo", "--vendor", "nokia")
     assert result.returncode == 2
     assert "one of: sierra, foxconn, quectel" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "knob",
+    [
+        {"chunk_size": 5},
+        {"max_control_transfer": 64},
+        {"stale_replies": True},
+        {"indications": True},
+        {"garbage_before": ("quectel-radio-state",)},
+        {"already_open": True},
+    ],
+)
+def test_transport_faults_do_not_change_the_result(sim_factory, knob):
+    sim = sim_factory("quectel", **knob)
+    result = unlock(sim)
+    assert result.returncode == 0, result.stderr
+    assert "quectel: unlocked in" in result.stderr
+    assert not sim.modem.locked
+
+
+def test_unplug_during_the_set(sim_factory):
+    sim = sim_factory("quectel", hang_up_on="unlock")
+    result = unlock(sim)
+    assert result.returncode == 5, result.stderr
+    assert "vanished" in result.stderr
