@@ -1,8 +1,10 @@
 """Command line: parse, pick the mode, print, exit with the status from exitcodes.py.
 
-fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] DEVICE
+fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] [--radio-on] DEVICE
+fcc-unlock --status [--method NAME] [--json] DEVICE
 fcc-unlock --all
 fcc-unlock --modemmanager DBUS_PATH PORT...   (or as ModemManager's dispatcher)
+fcc-unlock --list [--json]
 fcc-unlock --demo [--vendor NAME]
 """
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome
 
-METHOD_NAMES = ("sierra",)  # kept in step with fcc_unlock.methods.METHODS by a test
+METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
 WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
 
 
@@ -60,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
     )
+    parser.add_argument(
+        "--radio-on",
+        action="store_true",
+        help="after unlocking, switch the radio on and check it (systems without ModemManager)",
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="report what DEVICE says about its FCC lock; change nothing"
+    )
+    parser.add_argument("--list", action="store_true", help="print the device table")
     transport = parser.add_mutually_exclusive_group()
     transport.add_argument(
         "--proxy",
@@ -127,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from fcc_unlock.demo import run_demo
 
             return run_demo(args.vendor, args.timeout, args.verbose)
+        if args.list:
+            from fcc_unlock.devices import print_table
+
+            return print_table(args.json)
         if args.modemmanager:
             from fcc_unlock import dispatcher
 
@@ -137,8 +152,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return all_devices.command(args)
         if not args.device:
             parser.print_usage(sys.stderr)
-            print("fcc-unlock: error: a DEVICE is required (or --all, or --demo)", file=sys.stderr)
+            print("fcc-unlock: error: a DEVICE is required (or --all, --demo, --list)", file=sys.stderr)
             return ExitCode.USAGE
+        if args.status:
+            from fcc_unlock.status import status_command
+
+            disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
+            try:
+                return status_command(args)
+            finally:
+                disarm()
         return unlock_command(args)
     except KeyboardInterrupt:
         return 130
@@ -171,7 +194,14 @@ def unlock_command(args: argparse.Namespace) -> int:
     try:
         trace = log.trace if args.verbose else None
         outcome = unlock(
-            args.device, method, args.timeout, trace, ids, transport=args.transport, lock_dir=lock_dir()
+            args.device,
+            method,
+            args.timeout,
+            trace,
+            ids,
+            transport=args.transport,
+            lock_dir=lock_dir(),
+            radio_on=args.radio_on,
         )
     finally:
         disarm()
@@ -180,20 +210,9 @@ def unlock_command(args: argparse.Namespace) -> int:
 
 def resolve_method(device: str) -> tuple[str | None, str | None, str]:
     """(method, ids, hint): the table's method for this device, or a hint why not."""
-    from fcc_unlock.devices import lookup
-    from fcc_unlock.resolve import identify
+    from fcc_unlock.resolve import method_for
 
-    found = identify(device)
-    if found is None:
-        return None, None, "cannot tell which modem this is; name the unlock with --method"
-    entry = lookup(found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
-    if entry is None:
-        return (
-            None,
-            str(found),
-            f"{found} is not in the device table (see --list); if it needs an unlock, try --method",
-        )
-    return entry.method, str(found), ""
+    return method_for(device)
 
 
 def report(outcome: Outcome, log: Log, as_json: bool) -> int:

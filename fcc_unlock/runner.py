@@ -19,14 +19,16 @@ from fcc_unlock.exitcodes import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional, Union
+    from typing import Callable, Optional, TypeVar, Union
 
     from fcc_unlock.lock import DeviceLock
+    from fcc_unlock.session import MbimSession
     from fcc_unlock.transport.chardev import CharDevice
     from fcc_unlock.transport.proxy import ProxyTransport
 
     Tracer = Optional[Callable[[str, object], None]]
     Port = Union[CharDevice, ProxyTransport]
+    T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 8.0
 TRANSPORTS = ("auto", "proxy", "chardev")
@@ -86,14 +88,15 @@ def unlock(
     clock: Callable[[], float] = time.monotonic,
     transport: str = "chardev",
     lock_dir: str | None = None,
+    radio_on: bool = False,
 ) -> Outcome:
     """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
-    ``transport`` is one of TRANSPORTS; with ``lock_dir`` the run holds the modem's
-    lock (lock.py) in that directory from before opening the port until after closing.
+    ``transport`` and ``lock_dir`` as for with_session(). ``radio_on``: then switch the
+    radio on and check it came on (for systems without ModemManager, which does that
+    itself).
     """
     from fcc_unlock.methods import load
-    from fcc_unlock.session import MbimSession
 
     if ids is None:
         from fcc_unlock.ports import sysfs_ids
@@ -101,13 +104,55 @@ def unlock(
         ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
     start = clock()
-    hard_deadline = start + timeout
-    work_deadline = hard_deadline - cleanup_reserve(timeout)
-    lock = None
     try:
         procedure = load(method)
-        if lock_dir is not None:
-            lock = take_lock(device, work_deadline, lock_dir, trace)
+
+        def work(session: MbimSession) -> str:
+            result: str = procedure.unlock(session)
+            if radio_on:
+                from fcc_unlock.errors import Refused
+                from fcc_unlock.lockstate import switch_radio_on
+
+                try:
+                    result += "; " + switch_radio_on(session)
+                except Refused as error:
+                    raise Refused(f"{result}, but {error}") from None
+            return result
+
+        outcome.result = with_session(
+            device, start, timeout, work, trace, clock, transport=transport, lock_dir=lock_dir
+        )
+        outcome.exit_code = ExitCode.OK
+    except FccUnlockError as error:
+        outcome.exit_code = error.exit_code
+        outcome.reason = str(error)
+    outcome.elapsed = clock() - start
+    return outcome
+
+
+def with_session(
+    device: str,
+    start: float,
+    timeout: float,
+    work: Callable[[MbimSession], T],
+    trace: Tracer = None,
+    clock: Callable[[], float] = time.monotonic,
+    transport: str = "chardev",
+    lock_dir: str | None = None,
+) -> T:
+    """Open ``device``, run ``work`` in one MBIM session, CLOSE, close the port.
+
+    The work gets until ``start + timeout - reserve``; releasing and closing get the
+    rest. ``transport`` is one of TRANSPORTS; with ``lock_dir`` the run holds the
+    modem's lock (lock.py) from before opening the port until after closing it.
+    FccUnlockError from any step propagates.
+    """
+    from fcc_unlock.session import MbimSession
+
+    hard_deadline = start + timeout
+    work_deadline = hard_deadline - cleanup_reserve(timeout)
+    lock = take_lock(device, work_deadline, lock_dir, trace) if lock_dir is not None else None
+    try:
         with open_transport(device, transport, work_deadline, trace) as port:
             if trace is not None:
                 trace(
@@ -123,16 +168,10 @@ def unlock(
                 trace=trace,
             )
             with session:
-                outcome.result = procedure.unlock(session)
-        outcome.exit_code = ExitCode.OK
-    except FccUnlockError as error:
-        outcome.exit_code = error.exit_code
-        outcome.reason = str(error)
+                return work(session)
     finally:
         if lock is not None:
             lock.release()
-    outcome.elapsed = clock() - start
-    return outcome
 
 
 def take_lock(device: str, deadline: float, lock_dir: str, trace: Tracer = None) -> DeviceLock | None:

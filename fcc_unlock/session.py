@@ -64,6 +64,7 @@ class MbimSession:
         self.connection = Connection(transport.max_control_transfer)  # type: ignore[attr-defined]
         self.is_open = False
         self.garbage = 0  # bytes discarded so far (not MBIM); reported per wait
+        self.qmi_ctl_transaction_id = 0  # QMI CTL ids are per device: shared by every QmiClient
         self._reopened = False
 
     # --- life cycle ---------------------------------------------------------------
@@ -270,6 +271,10 @@ class MbimSession:
             return ProtocolError(f"no valid reply to {what}; discarded {discarded} bytes of malformed data")
         return Timeout(f"no reply to {what} in time")
 
+    def note(self, text: str) -> None:
+        """A line for the ``-v`` trace (what a method found out, or decided)."""
+        self._trace("note", text)
+
     def _trace(self, direction: str, item: object) -> None:
         if self.trace is not None:
             self.trace(direction, item)
@@ -296,7 +301,6 @@ class QmiClient:
         self.session = session
         self.service = service
         self.client_id: int | None = None
-        self._ctl_tid = 0
         self._service_tid = 0
 
     def __enter__(self) -> QmiClient:
@@ -356,8 +360,10 @@ class QmiClient:
         return self._service_tid
 
     def _next_ctl_tid(self) -> int:
-        self._ctl_tid = self._ctl_tid % 0xFF + 1
-        return self._ctl_tid
+        # One CTL counter per session, so two clients (DMS and FOX) never reuse a CTL id.
+        session = self.session
+        session.qmi_ctl_transaction_id = session.qmi_ctl_transaction_id % 0xFF + 1
+        return session.qmi_ctl_transaction_id
 
     def _exchange(
         self,

@@ -11,7 +11,7 @@ from conftest import ROOT, cli_env
 from fcc_unlock.lock import lock_device
 
 RUNS = 20
-SESSION = ["open", "qmi-allocate", "fcc-auth", "qmi-release", "close"]
+SESSION = ["open", "radio-state", "qmi-allocate", "fcc-auth", "qmi-release", "close"]
 
 
 def start(device: str, lock_dir, *extra: str) -> subprocess.Popen[str]:

@@ -104,14 +104,14 @@ def test_auto_mode_uses_a_listening_proxy(tmp_path):
     result = scenario("auto-finds-proxy", tmp_path)
     assert result["unlock"]["rc"] == 0, result["unlock"]["err"]
     assert "mbim-proxy:" in result["unlock"]["err"]
-    assert result["transcript"] == ["open", "qmi-allocate", "fcc-auth", "qmi-release"]
+    assert result["transcript"] == ["open", "radio-state", "qmi-allocate", "fcc-auth", "qmi-release"]
 
 
 def test_auto_mode_without_a_proxy_opens_the_device(tmp_path):
     result = scenario("auto-without-proxy", tmp_path)
     assert result["unlock"]["rc"] == 0, result["unlock"]["err"]
     assert "no mbim-proxy is listening: opening the device directly" in result["unlock"]["err"]
-    assert result["transcript"] == ["open", "qmi-allocate", "fcc-auth", "qmi-release", "close"]
+    assert result["transcript"] == ["open", "radio-state", "qmi-allocate", "fcc-auth", "qmi-release", "close"]
     assert result["proxy_pids"] == []  # and we did not start one
 
 

@@ -25,12 +25,12 @@ def test_worst_is_the_highest_code():
 
 
 def test_plan_keeps_table_modems_and_marks_methods_we_cannot_run(monkeypatch):
-    extra = devices.Device("usb", 0x2C7C, 0x0801, "Quectel RM520N", "quectel-at", "confirmed")
+    extra = devices.Device("usb", 0xFFFF, 0x0801, "Fictional AT-only modem", "quectel-at", "confirmed")
     monkeypatch.setattr(devices, "DEVICES", (*devices.DEVICES, extra))
     ports = [
         PresentPort("/dev/cdc-wdm0", SIERRA),
         PresentPort("/dev/cdc-wdm1", DeviceIds("usb", 0xDEAD, 0xBEEF)),
-        PresentPort("/dev/cdc-wdm2", DeviceIds("usb", 0x2C7C, 0x0801)),
+        PresentPort("/dev/cdc-wdm2", DeviceIds("usb", 0xFFFF, 0x0801)),
     ]
     assert [(p.devnode, m) for p, m in plan(ports)] == [("/dev/cdc-wdm0", "sierra"), ("/dev/cdc-wdm2", None)]
 
@@ -38,14 +38,14 @@ def test_plan_keeps_table_modems_and_marks_methods_we_cannot_run(monkeypatch):
 def test_each_modem_is_unlocked_independently_and_the_worst_status_returned(
     sim_factory, tmp_path, monkeypatch
 ):
-    extra = devices.Device("usb", 0x2C7C, 0x0801, "Quectel RM520N", "quectel-at", "confirmed")
+    extra = devices.Device("usb", 0xFFFF, 0x0801, "Fictional AT-only modem", "quectel-at", "confirmed")
     monkeypatch.setattr(devices, "DEVICES", (*devices.DEVICES, extra))
     refusing = sim_factory(qmi_error=71)
     good = sim_factory()
     ports = [
         PresentPort(refusing.path, SIERRA),
         PresentPort(good.path, DeviceIds("usb", 0x413C, 0x81A8)),
-        PresentPort("/dev/cdc-wdm7", DeviceIds("usb", 0x2C7C, 0x0801)),
+        PresentPort("/dev/cdc-wdm7", DeviceIds("usb", 0xFFFF, 0x0801)),
     ]
     stream = io.StringIO()
     code = unlock_all(3.0, "chardev", str(tmp_path), Log("stderr", stream=stream), ports=ports)
@@ -54,7 +54,7 @@ def test_each_modem_is_unlocked_independently_and_the_worst_status_returned(
     assert len(lines) == 3
     assert "1199:9079 sierra: modem refused the unlock" in lines[0] and "(exit 1)" in lines[0]
     assert "413c:81a8 sierra: unlocked in" in lines[1]
-    assert "2c7c:0801 quectel-at: the quectel-at unlock is not available" in lines[2]
+    assert "ffff:0801 quectel-at: the quectel-at unlock is not available" in lines[2]
     assert not good.modem.locked and refusing.modem.locked
 
 

@@ -179,6 +179,7 @@ def test_unlock_that_cannot_get_the_lock_exits_busy_without_touching_the_modem(t
     assert outcome.exit_code == ExitCode.OK, outcome.reason
     assert [r.kind for r in sim.modem.transcript] == [
         "open",
+        "radio-state",
         "qmi-allocate",
         "fcc-auth",
         "qmi-release",

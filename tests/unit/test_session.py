@@ -855,7 +855,7 @@ def test_qmi_transaction_ids_wrap_and_skip_zero(session):
     client._service_tid = 0xFFFE
     assert [client.next_transaction_id() for _ in range(3)] == [0xFFFF, 1, 2]
     assert [client._next_ctl_tid() for _ in range(2)] == [1, 2]
-    client._ctl_tid = 0xFE
+    session.qmi_ctl_transaction_id = 0xFE  # CTL ids are per session (shared by clients)
     assert [client._next_ctl_tid() for _ in range(3)] == [0xFF, 1, 2]
 
 
