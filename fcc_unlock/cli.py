@@ -1,6 +1,10 @@
 """Command line: parse, pick the mode, print, exit with the status from exitcodes.py.
 
-fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] DEVICE
+fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] [--radio-on] DEVICE
+fcc-unlock --status [--method NAME] [--json] DEVICE
+fcc-unlock --all
+fcc-unlock --modemmanager DBUS_PATH PORT...   (or as ModemManager's dispatcher)
+fcc-unlock --list [--json]
 fcc-unlock --demo [--vendor NAME]
 """
 
@@ -10,6 +14,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 from fcc_unlock import __version__
 from fcc_unlock.errors import Timeout
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome
 
-METHOD_NAMES = ("sierra",)  # kept in step with fcc_unlock.methods.METHODS by a test
+METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
 WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
 
 
@@ -57,6 +62,39 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
     )
+    parser.add_argument(
+        "--radio-on",
+        action="store_true",
+        help="after unlocking, switch the radio on and check it (systems without ModemManager)",
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="report what DEVICE says about its FCC lock; change nothing"
+    )
+    parser.add_argument("--list", action="store_true", help="print the device table")
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument(
+        "--proxy",
+        dest="transport",
+        action="store_const",
+        const="proxy",
+        default="auto",
+        help="talk through mbim-proxy (default: when one is listening, else open DEVICE)",
+    )
+    transport.add_argument(
+        "--no-proxy",
+        dest="transport",
+        action="store_const",
+        const="chardev",
+        help="always open DEVICE itself",
+    )
+    parser.add_argument("--all", action="store_true", help="unlock every present modem of the device table")
+    parser.add_argument("--udev", action="store_true", help="run by the udev rule: log to syslog")
+    parser.add_argument(
+        "--ids", type=_ids, metavar="VVVV:PPPP", help="the modem's ids, as the udev rule matched"
+    )
+    parser.add_argument(
+        "--modemmanager", nargs="+", metavar="ARG", help="ModemManager dispatcher call: DBUS_PATH PORT..."
+    )
     parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
     parser.add_argument("--vendor", default="sierra", help="personality of the --demo modem")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -73,7 +111,23 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _ids(text: str) -> str:
+    from fcc_unlock.ids import parse_ids
+
+    try:
+        parse_ids(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text.lower()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from fcc_unlock.dispatcher import invoked_by_modemmanager
+
+    started = time.monotonic()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if invoked_by_modemmanager(argv):
+        argv.insert(0, "--modemmanager")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -84,10 +138,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             from fcc_unlock.demo import run_demo
 
             return run_demo(args.vendor, args.timeout, args.verbose)
+        if args.list:
+            from fcc_unlock.devices import print_table
+
+            return print_table(args.json)
+        if args.modemmanager:
+            from fcc_unlock import dispatcher
+
+            return dispatcher.command(args, started)
+        if args.all:
+            from fcc_unlock import all_devices
+
+            return all_devices.command(args)
         if not args.device:
             parser.print_usage(sys.stderr)
-            print("fcc-unlock: error: a DEVICE is required (or --demo)", file=sys.stderr)
+            print("fcc-unlock: error: a DEVICE is required (or --all, --demo, --list)", file=sys.stderr)
             return ExitCode.USAGE
+        if args.status:
+            from fcc_unlock.status import status_command
+
+            disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
+            try:
+                return status_command(args)
+            finally:
+                disarm()
         return unlock_command(args)
     except KeyboardInterrupt:
         return 130
@@ -99,11 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def unlock_command(args: argparse.Namespace) -> int:
+    from fcc_unlock.lock import lock_dir
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome, unlock
 
-    log = Log(args.log, args.verbose)
-    method, ids = args.method, None
+    log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
+    method, ids = args.method, args.ids
     if method is None:
         if not os.path.exists(args.device):
             # Missing is an I/O error (exit 5), as it is with --method; not "unsupported".
@@ -117,7 +192,17 @@ def unlock_command(args: argparse.Namespace) -> int:
             return report(outcome, log, args.json)
     disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
     try:
-        outcome = unlock(args.device, method, args.timeout, log.trace if args.verbose else None, ids)
+        trace = log.trace if args.verbose else None
+        outcome = unlock(
+            args.device,
+            method,
+            args.timeout,
+            trace,
+            ids,
+            transport=args.transport,
+            lock_dir=lock_dir(),
+            radio_on=args.radio_on,
+        )
     finally:
         disarm()
     return report(outcome, log, args.json)
@@ -125,20 +210,9 @@ def unlock_command(args: argparse.Namespace) -> int:
 
 def resolve_method(device: str) -> tuple[str | None, str | None, str]:
     """(method, ids, hint): the table's method for this device, or a hint why not."""
-    from fcc_unlock.devices import lookup
-    from fcc_unlock.resolve import identify
+    from fcc_unlock.resolve import method_for
 
-    found = identify(device)
-    if found is None:
-        return None, None, "cannot tell which modem this is; name the unlock with --method"
-    entry = lookup(found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
-    if entry is None:
-        return (
-            None,
-            str(found),
-            f"{found} is not in the device table (see --list); if it needs an unlock, try --method",
-        )
-    return entry.method, str(found), ""
+    return method_for(device)
 
 
 def report(outcome: Outcome, log: Log, as_json: bool) -> int:

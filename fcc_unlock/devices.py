@@ -4,15 +4,20 @@ Each entry is a bus and vendor:product id (PCI entries may add subsystem ids, fo
 several OEMs share), a model name, the unlock method and how sure we are:
 ``confirmed`` (ModemManager ships the unlock for this id, or a primary source shows
 it working) or ``reported`` (the same hardware and firmware family, reported to need
-the same unlock). The udev rules file is generated from this table.
-Sources: shared/reference/landscape.md §1.1 and §5.
+the same unlock). The udev rules file is generated from ``DEVICES``.
+
+``NOT_SUPPORTED`` lists modems whose lock fcc-unlock recognises but does not undo:
+their unlock does not travel over MBIM (an AT port, Intel's XMM RPC port) or rests on
+an unverified algorithm. They are never matched for an unlock; naming them turns
+"unknown modem" into a precise hint. Sources: shared/reference/landscape.md §1.1, §5
+and protocol.md §4.9, §5.4.
 """
 
 from __future__ import annotations
 
 
 class Device:
-    __slots__ = ("bus", "vendor", "product", "model", "method", "confidence", "subsystem")
+    __slots__ = ("bus", "vendor", "product", "model", "method", "confidence", "subsystem", "note")
 
     def __init__(
         self,
@@ -23,6 +28,7 @@ class Device:
         method: str,
         confidence: str,
         subsystem: tuple[int, int | None] | None = None,
+        note: str = "",
     ) -> None:
         self.bus = bus  # "usb" or "pci"
         self.vendor = vendor
@@ -31,28 +37,136 @@ class Device:
         self.method = method
         self.confidence = confidence  # "confirmed" or "reported"
         self.subsystem = subsystem  # PCI (subsystem vendor, subsystem device or None=any)
+        self.note = note  # where the fact comes from, or why it is not unlocked
 
     @property
     def ids(self) -> str:
         return f"{self.vendor:04x}:{self.product:04x}"
 
+    @property
+    def subsystem_ids(self) -> str:
+        if self.bus != "pci":
+            return "-"
+        if self.subsystem is None:
+            return "any"
+        vendor, device = self.subsystem
+        return f"{vendor:04x}:{'any' if device is None else f'{device:04x}'}"
+
     def __repr__(self) -> str:
         return f"Device({self.bus} {self.ids} {self.model!r} -> {self.method})"
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "bus": self.bus,
+            "ids": self.ids,
+            "subsystem": None if self.subsystem is None else self.subsystem_ids,
+            "model": self.model,
+            "method": self.method,
+            "confidence": self.confidence,
+            "note": self.note,
+        }
+
 
 CONFIRMED, REPORTED = "confirmed", "reported"
+MM = "ModemManager dispatcher"
 
 DEVICES = (
     # Sierra Wireless family: QMI DMS 0x555F over MBIM (ModemManager's "1199" script).
-    Device("usb", 0x03F0, 0x4E1D, "HP lt4111 / HP 820 G1 (Sierra EM7355)", "sierra", CONFIRMED),
-    Device("usb", 0x1199, 0x9079, "Sierra EM7455 (Lenovo)", "sierra", CONFIRMED),
-    Device("usb", 0x413C, 0x81A3, "Dell DW5570 (Sierra MC8805)", "sierra", CONFIRMED),
-    Device("usb", 0x413C, 0x81A8, "Dell DW5808 (Sierra MC7355)", "sierra", CONFIRMED),
-    # The 2015 ThinkPad T440p EM7355 thread: unlocked with 0x555F over MBIM.
-    Device("usb", 0x1199, 0x901F, "Sierra EM7355 (ThinkPad T440p)", "sierra", CONFIRMED),
-    # EM7455 re-flashed to generic firmware: still locked, unmatched by ModemManager.
-    Device("usb", 0x1199, 0x9071, "Sierra EM7455/MC7455 (generic firmware)", "sierra", REPORTED),
+    Device("usb", 0x03F0, 0x4E1D, "HP lt4111 / HP 820 G1 (Sierra EM7355)", "sierra", CONFIRMED, note=MM),
+    Device("usb", 0x1199, 0x9079, "Sierra EM7455 (Lenovo)", "sierra", CONFIRMED, note=MM),
+    Device("usb", 0x413C, 0x81A3, "Dell DW5570 (Sierra MC8805)", "sierra", CONFIRMED, note=MM),
+    Device("usb", 0x413C, 0x81A8, "Dell DW5808 (Sierra MC7355)", "sierra", CONFIRMED, note=MM),
+    Device(
+        "usb",
+        0x1199,
+        0x901F,
+        "Sierra EM7355 (ThinkPad T440p)",
+        "sierra",
+        CONFIRMED,
+        note="libmbim-devel 2015-07: unlocked with 0x555F over MBIM; not in ModemManager's list",
+    ),
+    Device(
+        "usb",
+        0x1199,
+        0x9071,
+        "Sierra EM7455/MC7455 (generic firmware)",
+        "sierra",
+        REPORTED,
+        note="a Lenovo EM7455 re-flashed to generic firmware stays locked (sierra-wireless-modems #156)",
+    ),
+    # Foxconn SDX55 / Lenovo T99W175: QMI 0x5571 v2 then v1 ("105b" script).
+    Device("pci", 0x105B, 0xE0AB, "Foxconn T99W175 (SDX55, Lenovo)", "foxconn", CONFIRMED, note=MM),
+    Device("pci", 0x105B, 0xE0C3, "Foxconn T99W175 (SDX55, ThinkPad X13s)", "foxconn", CONFIRMED, note=MM),
+    Device(
+        "usb",
+        0x05C6,
+        0x90D5,
+        "Foxconn T99W175 (SDX55) in USB mode",
+        "foxconn",
+        CONFIRMED,
+        note=f"{MM} (main, 2025); a Qualcomm id other SDX55 designs may share",
+    ),
+    # Quectel: vendor MBIM service, RADIO_STATE set ON ("2c7c" script).
+    Device("pci", 0x1EAC, 0x1001, "Quectel EM120R-GL", "quectel", CONFIRMED, note=MM),
+    Device("pci", 0x1EAC, 0x1004, "Quectel RM520N-GL (HP)", "quectel", CONFIRMED, note=MM),
+    Device("pci", 0x1EAC, 0x1007, "Quectel RM520N-GL (Lenovo)", "quectel", CONFIRMED, note=MM),
+    Device("usb", 0x2C7C, 0x030A, "Quectel EM05-G", "quectel", CONFIRMED, note=MM),
+    Device("usb", 0x2C7C, 0x0313, "Quectel EM05-G (GR)", "quectel", CONFIRMED, note=MM),
+    Device("usb", 0x2C7C, 0x0314, "Quectel EM05-G (RS)", "quectel", CONFIRMED, note=MM),
+    Device("usb", 0x2C7C, 0x0801, "Quectel RM520N", "quectel", CONFIRMED, note=MM),
 )
+
+NOT_SUPPORTED = (
+    Device(
+        "pci",
+        0x14C3,
+        0x4D75,
+        "Fibocom FM350-GL (MediaTek T700)",
+        "fm350-at",
+        CONFIRMED,
+        note="AT challenge/response on the wwan AT port; ModemManager's 14c3 script does it",
+    ),
+    Device(
+        "pci",
+        0x8086,
+        0x7360,
+        "Fibocom L850-GL (Intel XMM7360)",
+        "xmm7360-rpc",
+        CONFIRMED,
+        note="challenge/response on the XMM RPC port; ModemManager's 8086:7360 script does it",
+    ),
+    Device(
+        "pci",
+        0x17CB,
+        0x0308,
+        "Foxconn T99W696 (SDX62)",
+        "foxconn-t99w696",
+        REPORTED,
+        subsystem=(0x105B, None),
+        note="QMI-over-MBIM on QMI service 0xE4 with another key (one clean-room source, unverified)",
+    ),
+)
+
+
+def _match(
+    table: tuple[Device, ...],
+    bus: str,
+    vendor: int,
+    product: int,
+    subsystem_vendor: int | None,
+    subsystem_device: int | None,
+) -> Device | None:
+    plain = None
+    for device in table:
+        if (device.bus, device.vendor, device.product) != (bus, vendor, product):
+            continue
+        if device.subsystem is None:
+            plain = plain or device
+            continue
+        want_vendor, want_device = device.subsystem
+        if subsystem_vendor == want_vendor and want_device in (None, subsystem_device):
+            return device
+    return plain
 
 
 def lookup(
@@ -63,14 +177,56 @@ def lookup(
     subsystem_device: int | None = None,
 ) -> Device | None:
     """The table entry for these ids; a subsystem-specific entry wins over a plain one."""
-    plain = None
-    for device in DEVICES:
-        if (device.bus, device.vendor, device.product) != (bus, vendor, product):
-            continue
-        if device.subsystem is None:
-            plain = plain or device
-            continue
-        want_vendor, want_device = device.subsystem
-        if subsystem_vendor == want_vendor and want_device in (None, subsystem_device):
-            return device
-    return plain
+    return _match(DEVICES, bus, vendor, product, subsystem_vendor, subsystem_device)
+
+
+def lookup_not_supported(
+    bus: str,
+    vendor: int,
+    product: int,
+    subsystem_vendor: int | None = None,
+    subsystem_device: int | None = None,
+) -> Device | None:
+    """A recognised modem whose unlock fcc-unlock does not do (see ``NOT_SUPPORTED``)."""
+    return _match(NOT_SUPPORTED, bus, vendor, product, subsystem_vendor, subsystem_device)
+
+
+def table_lines() -> list[str]:
+    """``fcc-unlock --list``: both tables, aligned; the README shows this verbatim."""
+    header = ("bus", "id", "subsystem", "method", "confidence", "model")
+    sections = (
+        ("Unlocked by fcc-unlock:", DEVICES),
+        ("Recognised, but not unlocked by fcc-unlock:", NOT_SUPPORTED),
+    )
+    rows = [
+        (d.bus, d.ids, d.subsystem_ids, d.method, d.confidence, d.model)
+        for _, table in sections
+        for d in table
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
+
+    lines: list[str] = []
+    for title, table in sections:
+        if lines:
+            lines.append("")
+        lines += [title, line(header)]
+        lines += [line((d.bus, d.ids, d.subsystem_ids, d.method, d.confidence, d.model)) for d in table]
+    lines += ["", "Why not:"] + [f"  {d.ids} {d.model}: {d.note}" for d in NOT_SUPPORTED]
+    return lines
+
+
+def print_table(as_json: bool = False) -> int:
+    if as_json:
+        import json
+
+        document = {
+            "devices": [d.as_dict() for d in DEVICES],
+            "not_supported": [d.as_dict() for d in NOT_SUPPORTED],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        print("\n".join(table_lines()))
+    return 0

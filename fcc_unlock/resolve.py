@@ -6,6 +6,10 @@ manual runs without ``--method`` do.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fcc_unlock.devices import Device
+
 
 class DeviceIds:
     __slots__ = ("bus", "vendor", "product", "subsystem_vendor", "subsystem_device")
@@ -67,3 +71,43 @@ def _hex(value: bytes | None) -> int:
     if value is None:
         raise ValueError("missing id attribute")
     return int(value.decode().strip(), 16)
+
+
+def resolve_device(devnode: str) -> tuple[DeviceIds | None, Device | None, str]:
+    """(ids, table entry, hint) for the modem behind ``devnode``.
+
+    Without an entry, ``hint`` says why: no such node, not a USB/PCI modem, a modem
+    whose unlock does not run over MBIM, or one the table does not list.
+    """
+    import os
+
+    from fcc_unlock.devices import lookup, lookup_not_supported
+
+    if not os.path.exists(devnode):
+        return None, None, f"{devnode}: no such device"
+    found = identify(devnode)
+    if found is None:
+        return None, None, "cannot tell which modem this is; name the unlock with --method"
+    ids = (found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
+    entry = lookup(*ids)
+    if entry is not None:
+        return found, entry, ""
+    other = lookup_not_supported(*ids)
+    if other is not None:
+        return (
+            found,
+            None,
+            f"{found} {other.model} needs the {other.method} unlock, which fcc-unlock does not do"
+            f" ({other.note})",
+        )
+    return (
+        found,
+        None,
+        f"{found} is not in the device table (see --list); if it needs an unlock, try --method",
+    )
+
+
+def method_for(devnode: str) -> tuple[str | None, str | None, str]:
+    """(method, ids, hint): the table's method for the modem behind ``devnode``."""
+    found, entry, hint = resolve_device(devnode)
+    return (None if entry is None else entry.method), (None if found is None else str(found)), hint

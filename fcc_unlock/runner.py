@@ -2,7 +2,12 @@
 
 Timing: ``timeout`` is the hard deadline of the whole run. The unlock works until
 ``timeout - reserve``; the reserve (a quarter of the timeout, at most a second) is for
-releasing the QMI client id and CLOSE, which happen even after a failure.
+releasing the QMI client id and CLOSE, which happen even after a failure. Waiting for
+the per-device lock and configuring mbim-proxy count against the work deadline.
+
+Transports: ``chardev`` opens the device node; ``proxy`` goes through mbim-proxy
+(ModemManager's port sharer); ``auto`` uses the proxy when one is listening, else the
+node, so we never read replies from under ModemManager's feet.
 """
 
 from __future__ import annotations
@@ -14,11 +19,19 @@ from fcc_unlock.exitcodes import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional
+    from typing import Callable, Optional, TypeVar, Union
+
+    from fcc_unlock.lock import DeviceLock
+    from fcc_unlock.session import MbimSession
+    from fcc_unlock.transport.chardev import CharDevice
+    from fcc_unlock.transport.proxy import ProxyTransport
 
     Tracer = Optional[Callable[[str, object], None]]
+    Port = Union[CharDevice, ProxyTransport]
+    T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 8.0
+TRANSPORTS = ("auto", "proxy", "chardev")
 
 
 class Outcome:
@@ -73,36 +86,124 @@ def unlock(
     trace: Tracer = None,
     ids: str | None = None,
     clock: Callable[[], float] = time.monotonic,
+    transport: str = "chardev",
+    lock_dir: str | None = None,
+    radio_on: bool = False,
 ) -> Outcome:
-    """Unlock ``device`` with ``method``; never raises for anything the modem does."""
-    from fcc_unlock.methods import load
-    from fcc_unlock.session import MbimSession
-    from fcc_unlock.transport.chardev import CharDevice
+    """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
+    ``transport`` and ``lock_dir`` as for with_session(). ``radio_on``: then switch the
+    radio on and check it came on (for systems without ModemManager, which does that
+    itself).
+    """
+    from fcc_unlock.methods import load
+
+    if ids is None:
+        from fcc_unlock.ports import sysfs_ids
+
+        ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
     start = clock()
-    hard_deadline = start + timeout
     try:
         procedure = load(method)
-        with CharDevice(device) as transport:
-            if trace is not None:
-                trace(
-                    "note",
-                    f"{transport.name}: MaxControlTransfer {transport.max_control_transfer}"
-                    f" ({transport.max_control_transfer_source})",
-                )
-            session = MbimSession(
-                transport,
-                deadline=hard_deadline - cleanup_reserve(timeout),
-                cleanup_deadline=hard_deadline,
-                clock=clock,
-                trace=trace,
-            )
-            with session:
-                outcome.result = procedure.unlock(session)
+
+        def work(session: MbimSession) -> str:
+            result: str = procedure.unlock(session)
+            if radio_on:
+                from fcc_unlock.errors import Refused
+                from fcc_unlock.lockstate import switch_radio_on
+
+                try:
+                    result += "; " + switch_radio_on(session)
+                except Refused as error:
+                    raise Refused(f"{result}, but {error}") from None
+            return result
+
+        outcome.result = with_session(
+            device, start, timeout, work, trace, clock, transport=transport, lock_dir=lock_dir
+        )
         outcome.exit_code = ExitCode.OK
     except FccUnlockError as error:
         outcome.exit_code = error.exit_code
         outcome.reason = str(error)
     outcome.elapsed = clock() - start
     return outcome
+
+
+def with_session(
+    device: str,
+    start: float,
+    timeout: float,
+    work: Callable[[MbimSession], T],
+    trace: Tracer = None,
+    clock: Callable[[], float] = time.monotonic,
+    transport: str = "chardev",
+    lock_dir: str | None = None,
+) -> T:
+    """Open ``device``, run ``work`` in one MBIM session, CLOSE, close the port.
+
+    The work gets until ``start + timeout - reserve``; releasing and closing get the
+    rest. ``transport`` is one of TRANSPORTS; with ``lock_dir`` the run holds the
+    modem's lock (lock.py) from before opening the port until after closing it.
+    FccUnlockError from any step propagates.
+    """
+    from fcc_unlock.session import MbimSession
+
+    hard_deadline = start + timeout
+    work_deadline = hard_deadline - cleanup_reserve(timeout)
+    lock = take_lock(device, work_deadline, lock_dir, trace) if lock_dir is not None else None
+    try:
+        with open_transport(device, transport, work_deadline, trace) as port:
+            if trace is not None:
+                trace(
+                    "note",
+                    f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
+                    f" ({port.max_control_transfer_source})",
+                )
+            session = MbimSession(
+                port,
+                deadline=work_deadline,
+                cleanup_deadline=hard_deadline,
+                clock=clock,
+                trace=trace,
+            )
+            with session:
+                return work(session)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def take_lock(device: str, deadline: float, lock_dir: str, trace: Tracer = None) -> DeviceLock | None:
+    """The modem's lock (lock.py), or None where no lock file can be made at all."""
+    from fcc_unlock.lock import LockUnavailable, lock_device
+
+    try:
+        lock = lock_device(device, deadline, lock_dir)
+    except LockUnavailable as error:
+        if trace is not None:
+            trace("note", f"going on without the device lock: {error}")
+        return None
+    if trace is not None and lock.waited >= 0.01:
+        trace("note", f"waited {lock.waited:.2f} s for {lock.path}")
+    return lock
+
+
+def open_transport(device: str, transport: str, deadline: float, trace: Tracer = None) -> Port:
+    """The port to the modem: mbim-proxy, the character device, or (auto) the proxy
+    when one is listening and the character device otherwise."""
+    if transport not in TRANSPORTS:
+        raise ValueError(f"unknown transport {transport!r}; one of: {', '.join(TRANSPORTS)}")
+    if transport != "chardev":
+        from fcc_unlock.transport.proxy import NoProxy, ProxyTransport
+
+        try:
+            return ProxyTransport(device, deadline, trace=trace)
+        except NoProxy:
+            if transport == "proxy":
+                raise
+            if trace is not None:
+                trace("note", "no mbim-proxy is listening: opening the device directly")
+    from fcc_unlock.transport.chardev import CharDevice
+
+    return CharDevice(device)

@@ -63,7 +63,8 @@ class MbimSession:
         self.send_close = send_close
         self.connection = Connection(transport.max_control_transfer)  # type: ignore[attr-defined]
         self.is_open = False
-        self.garbage = 0  # bytes discarded while waiting for replies
+        self.garbage = 0  # bytes discarded so far (not MBIM); reported per wait
+        self.qmi_ctl_transaction_id = 0  # QMI CTL ids are per device: shared by every QmiClient
         self._reopened = False
 
     # --- life cycle ---------------------------------------------------------------
@@ -79,10 +80,11 @@ class MbimSession:
         """MBIM OPEN, re-sent every second until an OPEN_DONE arrives or the deadline."""
         sent: set[int] = set()
         next_attempt = self.clock()
+        garbage_mark = self.garbage
         while True:
             now = self.clock()
             if now >= self.deadline:
-                raise self._timeout("MBIM OPEN")
+                raise self._timeout("MBIM OPEN", garbage_mark)
             if now >= next_attempt:
                 tid = self._send(Open(self._tid(), self.connection.max_control_transfer))
                 sent.add(tid)
@@ -126,10 +128,11 @@ class MbimSession:
 
     def _close_and_wait(self, until: float) -> None:
         tid = self._send(Close(self._tid()), until)
+        garbage_mark = self.garbage
         while True:
             event = self._next_event(until)
             if event is None:
-                raise self._timeout("MBIM CLOSE")
+                raise self._timeout("MBIM CLOSE", garbage_mark)
             if isinstance(event, CloseDone) and event.transaction_id == tid:
                 return
             if isinstance(event, FunctionError) and event.transaction_id == tid:
@@ -195,10 +198,11 @@ class MbimSession:
             raise ProtocolError(f"malformed DEVICE_SERVICES reply: {error}") from None
 
     def _await_reply(self, tid: int, until: float, what: str) -> CommandDone | FunctionError:
+        garbage_mark = self.garbage
         while True:
             event = self._next_event(until)
             if event is None:
-                raise self._timeout(what)
+                raise self._timeout(what, garbage_mark)
             if isinstance(event, (CommandDone, FunctionError)) and event.transaction_id == tid:
                 return event
             self._check_for_pending(event, {tid}, what)
@@ -260,12 +264,16 @@ class MbimSession:
             raise ProtocolError(f"unexpected {event.message_type.name} in reply to {what}")
         self._trace("note", "skipping a message that answers nothing we are waiting for")
 
-    def _timeout(self, what: str) -> FccUnlockError:
-        if self.garbage:
-            return ProtocolError(
-                f"no valid reply to {what}; discarded {self.garbage} bytes of malformed data"
-            )
+    def _timeout(self, what: str, garbage_mark: int) -> FccUnlockError:
+        """Timeout, or ProtocolError if malformed data arrived while we waited for ``what``."""
+        discarded = self.garbage - garbage_mark
+        if discarded:
+            return ProtocolError(f"no valid reply to {what}; discarded {discarded} bytes of malformed data")
         return Timeout(f"no reply to {what} in time")
+
+    def note(self, text: str) -> None:
+        """A line for the ``-v`` trace (what a method found out, or decided)."""
+        self._trace("note", text)
 
     def _trace(self, direction: str, item: object) -> None:
         if self.trace is not None:
@@ -293,7 +301,6 @@ class QmiClient:
         self.session = session
         self.service = service
         self.client_id: int | None = None
-        self._ctl_tid = 0
         self._service_tid = 0
 
     def __enter__(self) -> QmiClient:
@@ -353,8 +360,10 @@ class QmiClient:
         return self._service_tid
 
     def _next_ctl_tid(self) -> int:
-        self._ctl_tid = self._ctl_tid % 0xFF + 1
-        return self._ctl_tid
+        # One CTL counter per session, so two clients (DMS and FOX) never reuse a CTL id.
+        session = self.session
+        session.qmi_ctl_transaction_id = session.qmi_ctl_transaction_id % 0xFF + 1
+        return session.qmi_ctl_transaction_id
 
     def _exchange(
         self,

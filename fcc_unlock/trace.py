@@ -11,10 +11,33 @@ def format_event(direction: str, item: object) -> list[str]:
     if not isinstance(item, Message):
         return [f"   {item}"]
     lines = [f"{direction} MBIM {describe(item)}"]
-    if isinstance(item, (Command, CommandDone, IndicateStatus)) and item.service_id == mbim.QMI:
-        if item.information_buffer:
+    if isinstance(item, (Command, CommandDone, IndicateStatus)) and item.information_buffer:
+        if item.service_id == mbim.QMI:
             lines.append(f"     {describe_qmi(item.information_buffer)}")
+        else:
+            payload = describe_radio_state(item)
+            if payload:
+                lines.append(f"     {payload}")
     return lines
+
+
+def describe_radio_state(item: Command | CommandDone | IndicateStatus) -> str | None:
+    """The radio switches of Basic Connect and Quectel RADIO_STATE, in words."""
+    from fcc_unlock.mbim import basic_connect, quectel
+    from fcc_unlock.mbim.messages import DecodeError
+
+    buffer = item.information_buffer
+    try:
+        if item.service_id == mbim.QUECTEL and item.cid == mbim.QUECTEL_RADIO_STATE_CID:
+            return f"Quectel radio state = {quectel.describe_radio_state(quectel.parse_radio_state(buffer))}"
+        if item.service_id == mbim.BASIC_CONNECT and item.cid == mbim.BasicConnectCid.RADIO_STATE:
+            if isinstance(item, Command):
+                return f"radio state = {_switch(basic_connect.parse_radio_state_set(buffer))}"
+            hardware, software = basic_connect.parse_radio_state(buffer)
+            return f"hardware radio = {_switch(hardware)}, software radio = {_switch(software)}"
+    except DecodeError as error:
+        return f"(undecodable: {error})"
+    return None
 
 
 def describe_qmi(frame: bytes) -> str:
@@ -47,3 +70,7 @@ def _value(value: bytes) -> str:
     if len(value) > 2 and all(32 <= b < 127 for b in value):
         return repr(value.decode("ascii"))
     return value.hex() or "''"
+
+
+def _switch(value: int) -> str:
+    return {0: "off", 1: "on"}.get(value, str(value))

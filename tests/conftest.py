@@ -24,6 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("unit", "property", "differential", "fidelity", "cli", "system", "vm")
 IN_CI = os.environ.get("FCC_UNLOCK_CI") == "1"
 
+# pytest imports every conftest.py under the one module name "conftest", and the one
+# loaded last wins: once a folder has its own conftest.py, ``from conftest import ROOT``
+# in a later folder's test would find that file instead of this one. So this module is
+# also importable as ``fcc_unlock_tests``, and folder conftests re-export its helpers
+# with ``from fcc_unlock_tests import *``.
+__all__ = ["IN_CI", "KINDS", "ROOT", "cli_env", "require_tool", "run_cli"]
+sys.modules.setdefault("fcc_unlock_tests", sys.modules[__name__])
+
 
 def pytest_configure(config: pytest.Config) -> None:
     for kind in KINDS:

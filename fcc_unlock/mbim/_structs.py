@@ -30,3 +30,7 @@ RADIO_STATE_SET = Struct("<L")
 RADIO_STATE_INFO = Struct("<LL")
 # radio_state
 QUECTEL_RADIO_STATE = Struct("<L")
+# offset, size, timeout
+PROXY_CONFIGURATION_FIXED = Struct("<LLL")
+# mbim_version, mbim_extended_version
+PROXY_VERSION = Struct("<HH")

@@ -10,7 +10,7 @@ Offsets in an information buffer ("OL pairs") are relative to the start of the
 information buffer; strings are UTF-16LE without a terminator, padded to 4 bytes.
 """
 
-from construct import Array, Bytes, Int32ul, Struct, this
+from construct import Array, Bytes, Int16ul, Int32ul, Struct, this
 
 # --- message framing (protocol.md §1.3-§1.8) ---------------------------------------
 
@@ -147,6 +147,12 @@ ProxyConfigurationFixed = Struct(
     "timeout" / Int32ul,
 )
 
+# Proxy Control VERSION (CID 2) notification: each version is ``major << 8 | minor``.
+ProxyVersion = Struct(
+    "mbim_version" / Int16ul,
+    "mbim_extended_version" / Int16ul,
+)
+
 # Fixed-size layouts used on the hotplug path; compiled into _structs.py.
 HOT = (
     "Header",
@@ -161,4 +167,6 @@ HOT = (
     "RadioStateSet",
     "RadioStateInfo",
     "QuectelRadioState",
+    "ProxyConfigurationFixed",
+    "ProxyVersion",
 )

@@ -1,8 +1,11 @@
 """Vendor unlock procedures, one module each, all with the same surface::
 
-    unlock(session) -> str   # "unlocked" or "already unlocked"; raises FccUnlockError
+    status(session) -> lockstate.Verdict  # the method's own lock question; changes nothing
+    unlock(session) -> str                # "unlocked ..." or "already unlocked";
+                                          # raises FccUnlockError
 
-Modules are imported by name only when chosen, so a run loads one procedure.
+``unlock`` asks ``status`` first: a modem that shows it is not locked gets no unlock
+request. Modules are imported by name only when chosen, so a run loads one procedure.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
 
-METHODS = ("sierra",)
+METHODS = ("sierra", "foxconn", "quectel")
 
 
 def load(name: str) -> ModuleType:

@@ -2,19 +2,33 @@
 
 The unlock is QMI DMS "Set FCC Authentication" (0x555F, no TLVs), carried through the
 MBIM QMI service (protocol.md §3.1, §4.1): allocate a DMS client, send, release.
+
+Sierra firmware has no lock query. Before unlocking we read Basic Connect RADIO_STATE:
+a radio that is on rules the lock out (then nothing is sent), a hardware switch that
+is off is worth reporting. Afterwards no signal can show the lock gone until someone
+switches the radio on: ``--radio-on`` does that, and checks.
 """
 
 from __future__ import annotations
 
+from fcc_unlock import lockstate
 from fcc_unlock.qmi import dms
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.session import MbimSession, QmiClient, QmiFailure
 
 
+def status(session: MbimSession) -> lockstate.Verdict:
+    """What this modem can tell about its lock without changing anything."""
+    return lockstate.radio_state_check(session)
+
+
 def unlock(session: MbimSession) -> str:
+    before = status(session)
+    if before.state == lockstate.UNLOCKED:
+        return lockstate.ALREADY_UNLOCKED
     with QmiClient(session, Service.DMS) as client:
         try:
             client.call(dms.set_fcc_authentication)
         except QmiFailure as failure:
             raise QmiFailure(f"modem refused the unlock: {failure}", failure.error) from None
-    return "unlocked"
+    return lockstate.unlocked(before)

@@ -12,6 +12,7 @@ from fcc_unlock.qmi.messages import DecodeError, QmiMessage, string_value
 
 IMEI_TLV = 0x11
 MODE_TLV = 0x01
+HARDWARE_RESTRICTED_TLV = 0x11  # Get Operating Mode response: u8 bool
 VERSION_TLV = 0x01
 MAGIC_STRING_TLV = 0x01
 MAGIC_NUMBER_TLV = 0x02
@@ -112,3 +113,10 @@ def u8_value(message: QmiMessage, tlv_type: int) -> int:
 
 def operating_mode(response: QmiMessage) -> int:
     return u8_value(response, MODE_TLV)
+
+
+def hardware_restricted(response: QmiMessage) -> bool | None:
+    """Get Operating Mode TLV 0x11: is the mode forced by hardware (None: not reported)?"""
+    if response.tlv(HARDWARE_RESTRICTED_TLV) is None:
+        return None
+    return bool(u8_value(response, HARDWARE_RESTRICTED_TLV))

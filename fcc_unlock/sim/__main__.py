@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--link", help="create this symlink to the pty (like /dev/cdc-wdm0)")
     parser.add_argument("--vendor", choices=sorted(PERSONALITIES), default="sierra")
     parser.add_argument("--unlocked", action="store_true", help="start already unlocked")
+    parser.add_argument(
+        "--radio-on", action="store_true", help="start unlocked with the radio on (as ModemManager leaves it)"
+    )
     parser.add_argument("--transcript", help="write received messages here (JSON lines) on exit")
     knobs = parser.add_argument_group("fault knobs", f"KIND is one of: {', '.join(KINDS)}")
     knobs.add_argument(
@@ -47,6 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     knobs.add_argument("--garbage-instead", action="append", default=[], metavar="KIND")
     knobs.add_argument("--already-open", action="store_true", help="answer the first OPEN with CLOSE_DONE")
     knobs.add_argument("--hardware-switch-off", action="store_true", help="rfkill: radio switch off")
+    vendor = parser.add_argument_group("vendor knobs")
+    vendor.add_argument(
+        "--mbim-status",
+        type=int,
+        default=0,
+        metavar="CODE",
+        help="MBIM status for a vendor MBIM unlock (Quectel)",
+    )
+    vendor.add_argument("--no-vendor-service", action="store_true", help="no Quectel service")
+    vendor.add_argument("--old-firmware", action="store_true", help="Foxconn: accepts only the v1 unlock")
+    vendor.add_argument(
+        "--wrong-magic", action="store_true", help="Foxconn: expects a v2 magic of another key"
+    )
+    vendor.add_argument(
+        "--fox-service",
+        choices=("auth", "all"),
+        help="Foxconn: 0x5571 (auth) or 0x5571 and 0x555E (all) only on the FOX service 0xE3",
+    )
     return parser
 
 
@@ -70,6 +91,11 @@ def faults_from(args: argparse.Namespace) -> Faults:
         garbage_instead=tuple(args.garbage_instead),
         already_open=args.already_open,
         hardware_switch_off=args.hardware_switch_off,
+        mbim_status=args.mbim_status,
+        no_vendor_service=args.no_vendor_service,
+        old_firmware=args.old_firmware,
+        wrong_magic=args.wrong_magic,
+        fox_service=args.fox_service,
     )
 
 
@@ -99,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fcc_unlock.sim: {error}", file=sys.stderr)
         return 2
     modem = SimModem(PERSONALITIES[args.vendor](), faults)
-    modem.locked = not args.unlocked
+    modem.locked = not (args.unlocked or args.radio_on)
+    if args.radio_on:
+        modem.radio_on()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -3,9 +3,14 @@
 Message kinds name what a knob applies to: ``open``, ``close``, ``device-caps``,
 ``radio-state``, ``device-services``, ``subscribe-list``, ``qmi-allocate``,
 ``qmi-release``, ``qmi-sync``, ``qmi-version-info``, ``fcc-auth`` (Sierra 0x555F),
-``foxconn-auth``, ``foxconn-version``, ``get-ids``, ``get-operating-mode``,
-``set-operating-mode``, ``quectel-radio-state``, ``other``; and ``unlock``, which
-means whichever of those is this personality's unlock request.
+``foxconn-auth`` (0x5571 v1/v2, DMS or FOX service), ``foxconn-version`` (0x555E),
+``get-ids``, ``get-operating-mode``, ``set-operating-mode``, ``quectel-radio-state``
+(the Quectel query), ``quectel-set-radio-state`` (the Quectel SET), ``other``; and
+``unlock``, which means whichever of those is this personality's unlock request.
+
+Vendor knobs apply to the personality that has the feature: ``old_firmware``,
+``wrong_magic`` and ``fox_service`` to Foxconn, ``no_vendor_service`` and
+``mbim_status`` to Quectel.
 """
 
 from __future__ import annotations
@@ -28,9 +33,12 @@ KINDS = (
     "get-operating-mode",
     "set-operating-mode",
     "quectel-radio-state",
+    "quectel-set-radio-state",
     "other",
     "unlock",
 )
+
+FOX_SERVICE_CHOICES = (None, "auth", "all")
 
 
 class Faults:
@@ -52,6 +60,11 @@ class Faults:
         garbage_instead: tuple[str, ...] = (),
         already_open: bool = False,
         hardware_switch_off: bool = False,
+        mbim_status: int = 0,
+        no_vendor_service: bool = False,
+        old_firmware: bool = False,
+        wrong_magic: bool = False,
+        fox_service: str | None = None,
     ) -> None:
         self.latency = latency  # seconds before each reply
         self.chunk_size = chunk_size  # write each reply in pieces of this size
@@ -69,6 +82,14 @@ class Faults:
         self.garbage_instead = frozenset(garbage_instead)  # junk bytes, no reply
         self.already_open = already_open  # first OPEN answered with CLOSE_DONE (EM7345)
         self.hardware_switch_off = hardware_switch_off  # rfkill: hardware radio switch off
+        self.mbim_status = mbim_status  # MBIM status answered to a vendor MBIM unlock (Quectel SET)
+        self.no_vendor_service = no_vendor_service  # the vendor MBIM service (Quectel) is absent
+        self.old_firmware = old_firmware  # Foxconn firmware before v2: only v1 unlocks
+        self.wrong_magic = wrong_magic  # Foxconn: expects a v2 magic made with another key
+        self.fox_service = fox_service  # Foxconn messages moved to the FOX service (0xE3):
+        # "auth": 0x5571 only (DMS answers it InvalidQmiCommand); "all": 0x555E as well
+        if fox_service not in FOX_SERVICE_CHOICES:
+            raise ValueError(f"fox_service must be one of {FOX_SERVICE_CHOICES}, not {fox_service!r}")
         for kind in (
             *self.never_answer,
             *self.function_error,

@@ -227,7 +227,7 @@ class SimModem:
             return FunctionError(tid, mbim.ProtocolErrorCode.NOT_OPENED)
         if message.service_id == mbim.BASIC_CONNECT:
             return self._basic_connect(message)
-        if message.service_id == mbim.QMI and not self.faults.no_qmi_service:
+        if message.service_id == mbim.QMI and self.carries_qmi:
             return self._qmi(message, qmi_request)
         vendor = self.personality.handle_vendor(self, message)
         if vendor is not None:
@@ -238,11 +238,16 @@ class SimModem:
     def done(command: Command, status: int = mbim.Status.NONE, payload: bytes = b"") -> CommandDone:
         return CommandDone(command.transaction_id, command.service_id, command.cid, status, payload)
 
+    @property
+    def carries_qmi(self) -> bool:
+        """Whether the MBIM QMI service is there (the personality has it, no knob hides it)."""
+        return self.personality.has_qmi_service and not self.faults.no_qmi_service
+
     def services(self) -> list[basic_connect.DeviceService]:
         listed = [basic_connect.DeviceService(mbim.BASIC_CONNECT, (1, 2, 3, 4, 16, 19))]
-        if not self.faults.no_qmi_service:
+        if self.carries_qmi:
             listed += [basic_connect.DeviceService(mbim.QMI, (mbim.QMI_MSG_CID,))]
-        return listed + self.personality.vendor_services()
+        return listed + self.personality.vendor_services(self)
 
     def _basic_connect(self, command: Command) -> CommandDone:
         cid, query = command.cid, command.command_type == mbim.CommandType.QUERY
@@ -297,7 +302,7 @@ class SimModem:
         try:
             if request.message_id == CtlMessage.ALLOCATE_CID:
                 service = ctl.requested_service(request)
-                if service not in self.personality.qmi_services:
+                if not self.personality.offers_qmi_service(self, service):
                     return qmi.response_to(request, error=QmiError.INVALID_SERVICE_TYPE)
                 client_id = self._next_client_id
                 self._next_client_id = client_id % 255 + 1

@@ -93,7 +93,7 @@ def max_control_transfer(fd: int, name: str, sysfs: str = "/sys") -> tuple[int, 
 class CharDevice:
     def __init__(self, path: str, sysfs: str = "/sys") -> None:
         self.path = path
-        self.name = os.path.basename(path)
+        self.name = path[5:] if path.startswith("/dev/") else path  # for traces: "cdc-wdm0", "pts/3"
         try:
             self._fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
         except OSError as error:
@@ -115,7 +115,7 @@ class CharDevice:
             except OSError as error:
                 raise self._io_error(error, "write") from None
             if written != len(data):
-                raise DeviceError(f"{self.name}: short write ({written} of {len(data)} bytes)")
+                raise DeviceError(f"short write ({written} of {len(data)} bytes)")
             return
 
     def read(self, deadline: float) -> bytes:
@@ -129,7 +129,7 @@ class CharDevice:
             except OSError as error:
                 raise self._io_error(error, "read") from None
             if not data:
-                raise DeviceError(f"{self.name}: device vanished (end of file)")
+                raise DeviceError("device vanished (end of file)")
             return data
 
     def close(self) -> None:
@@ -147,19 +147,19 @@ class CharDevice:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if event == select.POLLOUT:
-                    raise Timeout(f"{self.name}: device not ready to {what}")
+                    raise Timeout(f"device not ready to {what}")
                 return False
             ready = self._poll.poll(max(1, int(remaining * 1000 + 0.999)))
             for _, revents in ready:
                 if revents & event:
                     return True
                 if revents & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
-                    raise DeviceError(f"{self.name}: device vanished")
+                    raise DeviceError("device vanished")
 
     def _io_error(self, error: OSError, what: str) -> Exception:
         if error.errno in VANISHED:
-            return DeviceError(f"{self.name}: device vanished ({os.strerror(error.errno)})")
-        return DeviceError(f"{self.name}: {what} failed: {os.strerror(error.errno or 0)}")
+            return DeviceError(f"device vanished ({os.strerror(error.errno)})")
+        return DeviceError(f"{what} failed: {os.strerror(error.errno or 0)}")
 
     def __enter__(self) -> CharDevice:
         return self
@@ -169,10 +169,12 @@ class CharDevice:
 
 
 def open_error(path: str, error: OSError) -> Exception:
-    """The exception (and so the exit code) for a failed open()."""
+    """The exception (and so the exit code) for a failed open() of ``path``.
+
+    Messages leave the device out: the result line already starts with it."""
     reason = os.strerror(error.errno or 0)
     if error.errno == errno.EBUSY:
-        return Busy(f"{path}: busy (its cdc-wdm/wwan twin is open elsewhere)")
+        return Busy("busy (its cdc-wdm/wwan twin is open elsewhere)")
     if error.errno in (errno.EACCES, errno.EPERM):
-        return DeviceError(f"{path}: permission denied (run as root)")
-    return DeviceError(f"{path}: {reason}")
+        return DeviceError("permission denied (run as root)")
+    return DeviceError(reason)

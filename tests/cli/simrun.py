@@ -17,10 +17,13 @@ from fcc_unlock.sim.model import Received, Write
 from fcc_unlock.sim.pty import PtyModem
 
 # What an unlock sends to a Sierra modem that does everything right.
-FLOW = ("open", "qmi-allocate", "fcc-auth", "qmi-release", "close")
+FLOW = ("open", "radio-state", "qmi-allocate", "fcc-auth", "qmi-release", "close")
 
 RESULT_PREFIX = "fcc-unlock: "
-SUCCESS_LINE = re.compile(r"fcc-unlock: \S+ sierra: (already )?unlocked in \d+\.\d\d s")
+SUCCESS_LINE = re.compile(
+    r"fcc-unlock: \S+ sierra: (already )?unlocked"
+    r"(; the hardware radio switch \(rfkill\) holds the radio off)? in \d+\.\d\d s"
+)
 FAILURE_LINE = re.compile(r"fcc-unlock: \S+ sierra: .+ \(exit (\d+)\) after \d+\.\d\d s")
 # The -v trace line of a successful Allocate CID response: TLV 0x01 is {service, client id}.
 ALLOCATED = re.compile(r"QMI CTL Allocate CID response .*result=success 0x01=[0-9a-f]{2}([0-9a-f]{2})\b")

@@ -37,7 +37,8 @@ def test_verbose_trace_decodes_mbim_and_qmi(sim_factory):
     for expected in (
         r"-> MBIM OPEN tid=1 max_control_transfer=\d+",
         r"<- MBIM OPEN_DONE tid=1 status=Success \(0\)",
-        r"-> MBIM COMMAND tid=2 QMI/1 SET",
+        r"-> MBIM COMMAND tid=2 BasicConnect/3 QUERY",  # the lock check, sent ahead
+        r"-> MBIM COMMAND tid=3 QMI/1 SET",
         r"QMI CTL Allocate CID request client=0 tid=1 0x01=02",
         r"QMI CTL Allocate CID response client=0 tid=1 result=success 0x01=02\w\w",
         r"QMI DMS Set FCC Authentication request client=\d+ tid=1",
@@ -49,7 +50,7 @@ def test_verbose_trace_decodes_mbim_and_qmi(sim_factory):
         assert re.search(expected, trace), expected
     # Each message is traced once, in the order it went.
     sent = re.findall(r"^-> MBIM (\w+)", trace, re.MULTILINE)
-    assert sent == ["OPEN", "COMMAND", "COMMAND", "COMMAND", "CLOSE"]
+    assert sent == ["OPEN", "COMMAND", "COMMAND", "COMMAND", "COMMAND", "CLOSE"]
 
 
 def test_verbose_trace_names_a_qmi_error(sim_factory):
@@ -145,7 +146,9 @@ def test_demo_unlocks_the_builtin_modem():
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "FCC-locked: True" in out
-    assert "The modem received: open -> qmi-allocate -> fcc-auth -> qmi-release -> close" in out
+    assert (
+        "The modem received: open -> radio-state -> qmi-allocate -> fcc-auth -> qmi-release -> close" in out
+    )
     assert "FCC-locked now: False; exit status 0" in out
     assert "QMI DMS Set FCC Authentication request" in out  # the demo shows its trace
     assert re.search(r"fcc-unlock: \S+ 1199:9079 sierra: unlocked in [\d.]+ s", out)
@@ -168,7 +171,7 @@ def wait_for_line(stream, seconds: float) -> str:
         ([], 0, list(FLOW)),
         (["--qmi-error", "71"], 1, list(FLOW)),
         (["--chunk-size", "5", "--max-control-transfer", "64", "--indications"], 0, list(FLOW)),
-        (["--hang-up-on", "fcc-auth"], 5, list(FLOW[:3])),
+        (["--hang-up-on", "fcc-auth"], 5, list(FLOW[: FLOW.index("fcc-auth") + 1])),
     ],
     ids=["plain", "qmi-error", "chunks-fragments-indications", "hang-up"],
 )
@@ -194,12 +197,12 @@ def test_sim_program_serves_a_real_run(tmp_path, knobs, code, received):
     records = [json.loads(line) for line in transcript.read_text().splitlines()]
     assert [r["kind"] for r in records] == received
     assert records[0]["type"] == "OPEN"
-    auth = records[2]["qmi"]
-    assert records[2]["type"] == "COMMAND"
+    auth = records[FLOW.index("fcc-auth")]["qmi"]
+    assert records[FLOW.index("fcc-auth")]["type"] == "COMMAND"
     assert (auth["service"], auth["message_id"]) == (Service.DMS, DmsMessage.SET_FCC_AUTHENTICATION)
     if code != 5:
         assert records[-1]["type"] == "CLOSE"
-        release = records[3]["qmi"]
+        release = records[FLOW.index("qmi-release")]["qmi"]
         assert release["tlvs"] == [[1, f"{Service.DMS:02x}{auth['client_id']:02x}"]]
 
 

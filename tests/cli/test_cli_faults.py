@@ -101,7 +101,7 @@ def test_never_answered(sim_factory, kind, code, reason):
         assert run.wall < 3.0
     elif kind == "qmi-allocate":
         # The QMI service is silent: ask DEVICE_SERVICES whether there is one, then CLOSE.
-        assert kinds == ["open", "qmi-allocate", "device-services", "close"]
+        assert kinds == ["open", "radio-state", "qmi-allocate", "device-services", "close"]
         assert "<- MBIM CLOSE_DONE" in run.stderr  # time was kept for a confirmed CLOSE
     else:
         assert kinds == list(FLOW)
@@ -115,10 +115,10 @@ def test_never_answered(sim_factory, kind, code, reason):
 
 
 def test_modem_silent_after_open_ends_within_timeout(sim_factory):
-    silent = ("qmi-allocate", "device-services", "fcc-auth", "qmi-release", "close")
+    silent = ("radio-state", "qmi-allocate", "device-services", "fcc-auth", "qmi-release", "close")
     run = run_against(sim_factory(never_answer=silent), timeout=2)
     assert run.code == 4, run.stderr
-    assert run.kinds == ["open", "qmi-allocate", "device-services", "close"]
+    assert run.kinds == ["open", "radio-state", "qmi-allocate", "device-services", "close"]
     assert run.received("close")[0].at - run.transcript[0].at <= run.timeout
     assert run.wall < run.timeout + 0.5  # the unanswered CLOSE included
 
@@ -190,7 +190,7 @@ def test_hang_up_exits_5_within_a_second(sim_factory, kind):
     "kind, code, received",
     [
         ("open", 6, ["open"]),
-        ("qmi-allocate", 6, ["open", "qmi-allocate", "close"]),
+        ("qmi-allocate", 6, ["open", "radio-state", "qmi-allocate", "close"]),
         ("fcc-auth", 6, list(FLOW)),
         ("qmi-release", 0, list(FLOW)),
         ("close", 0, list(FLOW)),
@@ -211,7 +211,7 @@ def test_no_qmi_service_is_unsupported(sim_factory):
     run = run_against(sim_factory(no_qmi_service=True))
     assert run.code == 3, run.stderr
     assert "no QMI service" in run.line
-    assert run.kinds == ["open", "qmi-allocate", "device-services", "close"]
+    assert run.kinds == ["open", "radio-state", "qmi-allocate", "device-services", "close"]
 
 
 @pytest.mark.parametrize("limit", [64, 100])
@@ -229,6 +229,6 @@ def test_silent_qmi_service_is_probed_after_two_seconds(sim_factory):
     run = run_against(sim_factory(no_qmi_service=True, never_answer=("qmi-allocate",)), timeout=5)
     assert run.code == 3, run.stderr
     assert "no QMI service" in run.line
-    assert run.kinds == ["open", "qmi-allocate", "device-services", "close"]
+    assert run.kinds == ["open", "radio-state", "qmi-allocate", "device-services", "close"]
     allocate, probe = run.received("qmi-allocate")[0], run.received("device-services")[0]
     assert 1.9 <= probe.at - allocate.at < 3.0

@@ -559,6 +559,25 @@ def test_timeout_without_garbage_is_a_timeout(session, clock, modem):
     assert clock.now == DEADLINE
 
 
+def test_garbage_counts_only_for_the_wait_it_arrived_in(session, clock, modem):
+    # Junk before the first reply, then silence for the second request: that timeout
+    # is a timeout, not a protocol error left over from the earlier junk.
+    commands = []
+
+    def on_command(message):
+        commands.append(message)
+        if len(commands) == 1:
+            return [b"\xff" * 40, *Modem.on_command(modem, message)]
+        return []
+
+    modem.on_command = on_command
+    session.open()
+    query_caps(session)
+    with pytest.raises(Timeout, match="no reply to BasicConnect CID 1 in time"):
+        query_caps(session)
+    assert session.garbage == 40
+
+
 def test_command_timeout_shortens_the_wait(session, clock, modem):
     modem.on_command = lambda message: []
     session.open()
@@ -836,7 +855,7 @@ def test_qmi_transaction_ids_wrap_and_skip_zero(session):
     client._service_tid = 0xFFFE
     assert [client.next_transaction_id() for _ in range(3)] == [0xFFFF, 1, 2]
     assert [client._next_ctl_tid() for _ in range(2)] == [1, 2]
-    client._ctl_tid = 0xFE
+    session.qmi_ctl_transaction_id = 0xFE  # CTL ids are per session (shared by clients)
     assert [client._next_ctl_tid() for _ in range(3)] == [0xFF, 1, 2]
 
 

@@ -1,0 +1,157 @@
+"""ModemManager's FCC unlock dispatcher mode.
+
+ModemManager runs ``/etc/ModemManager/fcc-unlock.d/<vid>:<pid> <modem D-Bus path>
+<port>...`` when a modem refuses to power up (landscape.md §1.2): ports are bare names
+of type AT, QMI, MBIM or XMMRPC; stdout and stderr go nowhere; after 5 s the helper is
+killed; its exit status only reaches MM's debug log. So here we pick the MBIM port,
+find the method from the modem's ids, go through mbim-proxy (MM holds the port), log
+to syslog, and end within ``BUDGET`` seconds of starting, watchdog included.
+
+Recognised as ``fcc-unlock <D-Bus path> <port>...`` (when the dispatcher file is a
+link to the program itself) and as ``fcc-unlock --modemmanager <D-Bus path> <port>...``
+(packaging/modemmanager/fcc-unlock-dispatcher). The file name ``vvvv:pppp`` MM ran is
+a fallback for the ids when udev cannot tell them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from fcc_unlock.exitcodes import ExitCode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from argparse import Namespace
+    from collections.abc import Sequence
+
+    from fcc_unlock.devices import Device
+    from fcc_unlock.log import Log
+    from fcc_unlock.runner import Tracer
+
+DBUS_PREFIX = "/org/freedesktop/ModemManager1/"
+BUDGET = 4.0  # ModemManager kills us at 5 s; leave it a second
+TRANSPORT = "proxy"  # ModemManager opened the port through mbim-proxy
+
+
+def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
+    """``<program> <D-Bus path> <port>...``: the shape of a dispatcher call."""
+    return len(argv) >= 2 and argv[0].startswith(DBUS_PREFIX)
+
+
+def ids_from_program_name(program: str) -> str | None:
+    """``/etc/ModemManager/fcc-unlock.d/1199:9079`` -> ``1199:9079`` (else None)."""
+    from fcc_unlock.ids import parse_ids
+
+    name = os.path.basename(program)
+    try:
+        parse_ids(name)
+    except ValueError:
+        return None
+    return name
+
+
+def run_dispatcher(
+    call: Sequence[str],
+    log: Log,
+    started: float,
+    timeout: float,
+    method: str | None = None,
+    ids_hint: str | None = None,
+    lock_dir: str | None = None,
+    trace: Tracer = None,
+    as_json: bool = False,
+    sysfs: str = "/sys",
+    dev: str = "/dev",
+) -> int:
+    """One dispatcher call: ``call`` is ``[D-Bus path, port, ...]``."""
+    from fcc_unlock.cli import WATCHDOG_GRACE, arm_watchdog, report
+    from fcc_unlock.ports import device_node, pick_mbim_port
+    from fcc_unlock.runner import Outcome, unlock
+
+    dbus_path, ports = call[0], list(call[1:])
+    port = pick_mbim_port(ports, sysfs)
+    if not dbus_path.startswith(DBUS_PREFIX) or port is None:
+        outcome = Outcome(" ".join(ports) or "(no ports)", method, ids_hint)
+        if dbus_path.startswith(DBUS_PREFIX):
+            outcome.exit_code = ExitCode.UNSUPPORTED
+            outcome.reason = f"ModemManager call without an MBIM port (got {' '.join(ports) or 'none'})"
+        else:
+            outcome.exit_code = ExitCode.USAGE
+            outcome.reason = f"not a ModemManager modem path: {dbus_path}"
+        return report(outcome, log, as_json)
+    devnode = device_node(port, dev)
+    ids = ids_hint
+    if method is None:
+        method, ids, reason = resolve(devnode, ids_hint)
+        if method is None:
+            outcome = Outcome(devnode, None, ids)
+            outcome.exit_code, outcome.reason = ExitCode.UNSUPPORTED, reason
+            return report(outcome, log, as_json)
+    left = started + BUDGET - WATCHDOG_GRACE - time.monotonic()
+    timeout = min(timeout, left)
+    if trace is not None:
+        trace("note", f"ModemManager modem {dbus_path}: unlocking {devnode} within {timeout:.2f} s")
+    disarm = arm_watchdog(timeout + WATCHDOG_GRACE)
+    try:
+        outcome = unlock(devnode, method, timeout, trace, ids, transport=TRANSPORT, lock_dir=lock_dir)
+    finally:
+        disarm()
+    return report(outcome, log, as_json)
+
+
+def resolve(devnode: str, ids_hint: str | None) -> tuple[str | None, str | None, str]:
+    """(method, ids, reason): from the modem's ids found with udev, else from the hint."""
+    from fcc_unlock.devices import lookup
+    from fcc_unlock.methods import METHODS
+    from fcc_unlock.resolve import identify
+
+    found = identify(devnode)
+    entry: Device | None
+    if found is not None:
+        ids: str | None = str(found)
+        entry = lookup(found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
+    elif ids_hint is not None:
+        ids, entry = ids_hint, lookup_by_ids(ids_hint)
+    else:
+        return None, None, f"cannot tell which modem {devnode} belongs to"
+    if entry is None:
+        return None, ids, f"{ids} is not in the device table"
+    if entry.method not in METHODS:
+        return None, ids, f"the {entry.method} unlock is not available over MBIM in this version"
+    return entry.method, ids, ""
+
+
+def lookup_by_ids(ids: str) -> Device | None:
+    """The table entry for ``vvvv:pppp`` on either bus, not one tied to PCI subsystem ids."""
+    from fcc_unlock.devices import DEVICES
+    from fcc_unlock.ids import parse_ids
+
+    vendor, product = parse_ids(ids)
+    for device in DEVICES:
+        if (device.vendor, device.product) == (vendor, product) and device.subsystem is None:
+            return device
+    return None
+
+
+def command(args: Namespace, started: float) -> int:
+    """``fcc-unlock --modemmanager <D-Bus path> <port>...`` from the parsed command line."""
+    import sys
+
+    from fcc_unlock.lock import lock_dir
+    from fcc_unlock.log import Log
+
+    destination = args.log
+    # MM silences our output and passes its own JOURNAL_STREAM on: syslog is the way out.
+    log = Log("syslog" if destination == "auto" else destination, args.verbose)
+    return run_dispatcher(
+        args.modemmanager,
+        log,
+        started,
+        args.timeout,
+        method=args.method,
+        ids_hint=args.ids or ids_from_program_name(sys.argv[0]),
+        lock_dir=lock_dir(),
+        trace=log.trace if args.verbose else None,
+        as_json=args.json,
+    )

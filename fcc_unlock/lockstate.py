@@ -1,0 +1,265 @@
+"""What a modem says about its FCC lock: the signals, what each one proves, the verdict.
+
+Only a vendor's own lock query can say "locked". The standard signals can rule the
+lock out, or point at the hardware radio switch, but never prove the lock:
+
+* Basic Connect RADIO_STATE (MBIM): hardware switch OFF means the radio is held off
+  by the hardware switch (W_DISABLE#, what rfkill shows); both switches ON means the
+  radio is on, which an FCC-locked modem refuses (it answers OperationNotAllowed);
+  software OFF alone is what a locked modem shows, and equally one that nobody has
+  switched on yet (ModemManager does that after the unlock).
+* QMI DMS Get Operating Mode: ONLINE rules the lock out; "hardware restricted" points
+  at the switch; LOW_POWER / PERSISTENT_LOW_POWER is where locked modems sit, and also
+  airplane mode (protocol.md §4.7): not proof.
+* Quectel radio state: 4 is FCC-locked, 0 and 1 are not: a direct answer.
+
+``decide()`` weighs them: a direct "locked" wins, then the hardware switch, then
+anything that rules the lock out; with none of these the verdict is "unknown".
+"""
+
+from __future__ import annotations
+
+from fcc_unlock.errors import DeviceError, FccUnlockError, ProtocolError, Refused, Timeout
+from fcc_unlock.mbim import constants as mbim
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from fcc_unlock.session import MbimSession
+
+LOCKED = "locked"
+UNLOCKED = "unlocked"
+RADIO_OFF_BY_HARDWARE_SWITCH = "radio-off-by-hardware-switch"
+UNKNOWN = "unknown"
+VERDICTS = (LOCKED, UNLOCKED, RADIO_OFF_BY_HARDWARE_SWITCH, UNKNOWN)
+
+# Signal names, as they appear in --status and --json.
+RADIO_STATE = "mbim-radio-state"
+OPERATING_MODE = "qmi-operating-mode"
+QUECTEL_RADIO_STATE = "quectel-radio-state"
+
+ALREADY_UNLOCKED = "already unlocked"
+SIGNAL_SECONDS = 2.0  # how long one lock question may take before we go on without it
+
+
+class Evidence:
+    """One signal read from the modem: its value, and what it proves on its own.
+
+    ``shows`` is LOCKED, UNLOCKED, RADIO_OFF_BY_HARDWARE_SWITCH or None (proves nothing).
+    """
+
+    __slots__ = ("signal", "value", "shows", "meaning")
+
+    def __init__(self, signal: str, value: str, shows: str | None, meaning: str) -> None:
+        self.signal = signal
+        self.value = value
+        self.shows = shows
+        self.meaning = meaning
+
+    def __str__(self) -> str:
+        return f"{self.signal} {self.value}: {self.meaning}"
+
+    def __repr__(self) -> str:
+        return f"Evidence({self.signal}={self.value!r}, shows={self.shows})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"signal": self.signal, "value": self.value, "shows": self.shows, "meaning": self.meaning}
+
+
+class Verdict:
+    __slots__ = ("state", "evidence")
+
+    def __init__(self, state: str, evidence: list[Evidence]) -> None:
+        self.state = state
+        self.evidence = evidence
+
+    def deciding(self) -> list[Evidence]:
+        """The evidence the verdict rests on (all of it when nothing proved anything)."""
+        if self.state == UNKNOWN:
+            return self.evidence
+        return [e for e in self.evidence if e.shows == self.state]
+
+    def __str__(self) -> str:
+        reasons = "; ".join(str(e) for e in self.deciding()) or "no signal"
+        return f"{self.state} ({reasons})"
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.state}, {self.evidence!r})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"verdict": self.state, "evidence": [e.as_dict() for e in self.evidence]}
+
+
+def decide(evidence: Iterable[Evidence]) -> Verdict:
+    """locked (a direct answer) > radio-off-by-hardware-switch > unlocked > unknown."""
+    found = list(evidence)
+    shown = {e.shows for e in found}
+    for state in (LOCKED, RADIO_OFF_BY_HARDWARE_SWITCH, UNLOCKED):
+        if state in shown:
+            return Verdict(state, found)
+    return Verdict(UNKNOWN, found)
+
+
+def unavailable(signal: str, why: str) -> Evidence:
+    return Evidence(signal, "unavailable", None, why)
+
+
+# --- what each value proves (pure) ----------------------------------------------------
+
+
+def _switch(value: int) -> str:
+    return {0: "off", 1: "on"}.get(value, f"invalid ({value})")
+
+
+def radio_state_evidence(hardware: int, software: int) -> Evidence:
+    value = f"hardware {_switch(hardware)}, software {_switch(software)}"
+    if hardware == mbim.RadioSwitch.OFF:
+        return Evidence(
+            RADIO_STATE,
+            value,
+            RADIO_OFF_BY_HARDWARE_SWITCH,
+            "the hardware radio switch (W_DISABLE#, rfkill) holds the radio off",
+        )
+    if (hardware, software) == (mbim.RadioSwitch.ON, mbim.RadioSwitch.ON):
+        return Evidence(RADIO_STATE, value, UNLOCKED, "the radio is on, which an FCC-locked modem refuses")
+    if hardware == mbim.RadioSwitch.ON and software == mbim.RadioSwitch.OFF:
+        return Evidence(
+            RADIO_STATE,
+            value,
+            None,
+            "radio off by software: FCC-locked, or not switched on yet; cannot tell which",
+        )
+    return Evidence(RADIO_STATE, value, None, "values outside the MBIM specification")
+
+
+def operating_mode_evidence(mode: int, hardware_restricted: bool | None) -> Evidence:
+    from fcc_unlock.qmi.constants import OperatingMode
+
+    try:
+        name = OperatingMode(mode).name.lower().replace("_", "-")
+    except ValueError:
+        name = f"unknown ({mode})"
+    value = name + (", hardware-restricted" if hardware_restricted else "")
+    if hardware_restricted:
+        return Evidence(
+            OPERATING_MODE,
+            value,
+            RADIO_OFF_BY_HARDWARE_SWITCH,
+            "the mode is forced by hardware: the radio switch (rfkill) holds it",
+        )
+    if mode == OperatingMode.ONLINE:
+        return Evidence(OPERATING_MODE, value, UNLOCKED, "online, which an FCC-locked modem refuses")
+    if mode in (
+        OperatingMode.LOW_POWER,
+        OperatingMode.PERSISTENT_LOW_POWER,
+        OperatingMode.MODE_ONLY_LOW_POWER,
+    ):
+        return Evidence(
+            OPERATING_MODE,
+            value,
+            None,
+            "low power: where FCC-locked modems sit, but also airplane mode: not proof",
+        )
+    return Evidence(OPERATING_MODE, value, None, "says nothing about the FCC lock")
+
+
+def quectel_evidence(state: int) -> Evidence:
+    from fcc_unlock.mbim.quectel import describe_radio_state
+
+    value = describe_radio_state(state)
+    if state == mbim.QuectelRadioState.FCC_LOCKED:
+        return Evidence(QUECTEL_RADIO_STATE, value, LOCKED, "the modem reports its FCC lock")
+    if state in (mbim.QuectelRadioState.OFF, mbim.QuectelRadioState.ON):
+        return Evidence(QUECTEL_RADIO_STATE, value, UNLOCKED, "the modem reports no FCC lock")
+    return Evidence(QUECTEL_RADIO_STATE, value, None, "a value the Quectel service does not define")
+
+
+# --- asking the modem ----------------------------------------------------------------
+
+
+def read_radio_state(session: MbimSession, timeout: float = SIGNAL_SECONDS) -> Evidence:
+    """Basic Connect RADIO_STATE query. A modem that does not answer costs ``timeout``."""
+    from fcc_unlock.mbim.basic_connect import parse_radio_state
+    from fcc_unlock.mbim.messages import DecodeError
+
+    try:
+        done = session.command(
+            mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY, timeout=timeout
+        )
+    except (Timeout, ProtocolError) as error:
+        return unavailable(RADIO_STATE, str(error))
+    if done.status != mbim.Status.NONE:
+        return unavailable(RADIO_STATE, f"query failed: {mbim.describe_status(done.status)}")
+    try:
+        hardware, software = parse_radio_state(done.information_buffer)
+    except DecodeError as error:
+        return unavailable(RADIO_STATE, f"malformed reply: {error}")
+    return radio_state_evidence(hardware, software)
+
+
+def radio_state_check(session: MbimSession) -> Verdict:
+    """The lock check of the QMI methods: RADIO_STATE only (one round trip)."""
+    verdict = decide([read_radio_state(session)])
+    session.note(f"lock check: {verdict}")
+    return verdict
+
+
+def read_operating_mode(session: MbimSession) -> Evidence:
+    """QMI DMS Get Operating Mode, with a DMS client of its own (released again)."""
+    from fcc_unlock.qmi import dms
+    from fcc_unlock.qmi.constants import Service
+    from fcc_unlock.qmi.messages import DecodeError
+    from fcc_unlock.session import QmiClient
+
+    try:
+        with QmiClient(session, Service.DMS) as client:
+            response = client.call(dms.get_operating_mode)
+        return operating_mode_evidence(dms.operating_mode(response), dms.hardware_restricted(response))
+    except DecodeError as error:
+        return unavailable(OPERATING_MODE, f"malformed reply: {error}")
+    except DeviceError:
+        raise  # the device vanished: nothing more to ask
+    except FccUnlockError as error:
+        return unavailable(OPERATING_MODE, str(error))
+
+
+def switch_radio_on(session: MbimSession) -> str:
+    """Basic Connect RADIO_STATE set ON, and check the radio really is on.
+
+    For systems without ModemManager (which does this itself after an unlock).
+    Raises Refused when the radio stays off, naming why: the lock or the switch.
+    """
+    from fcc_unlock.mbim.basic_connect import parse_radio_state, radio_state_set
+    from fcc_unlock.mbim.messages import DecodeError
+
+    done = session.command(
+        mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.SET, radio_state_set(True)
+    )
+    if done.status == mbim.Status.OPERATION_NOT_ALLOWED:
+        raise Refused(
+            "the modem still refuses to switch the radio on (OperationNotAllowed): still FCC-locked"
+        )
+    if done.status != mbim.Status.NONE:
+        raise Refused(f"switching the radio on failed: {mbim.describe_status(done.status)}")
+    try:
+        hardware, software = parse_radio_state(done.information_buffer)
+    except DecodeError:
+        # The SET reply should carry the new state; ask if it does not.
+        evidence = read_radio_state(session)
+    else:
+        evidence = radio_state_evidence(hardware, software)
+    session.note(f"after radio on: {evidence}")
+    if evidence.shows == RADIO_OFF_BY_HARDWARE_SWITCH:
+        raise Refused("the radio stays off: the hardware radio switch (rfkill) is off")
+    if evidence.shows != UNLOCKED:
+        raise Refused(f"the radio did not come on ({evidence.signal} {evidence.value})")
+    return "radio on"
+
+
+def unlocked(before: Verdict, how: str = "") -> str:
+    """The result line of a successful unlock, with what the check before found out."""
+    result = f"unlocked{f' ({how})' if how else ''}"
+    if before.state == RADIO_OFF_BY_HARDWARE_SWITCH:
+        result += "; the hardware radio switch (rfkill) holds the radio off"
+    return result

@@ -1,0 +1,174 @@
+"""MBIM control ports: telling them from a list of names, and finding every one present.
+
+Two kernel paths lead to an MBIM control port (protocol.md §7): ``/dev/cdc-wdmN``
+from cdc_mbim on USB, and ``/dev/wwanNmbimM`` from the wwan core (MHI and t7xx on
+PCI; cdc_mbim registers a wwan twin of its cdc-wdm node too). ModemManager uses the
+cdc-wdm node of USB modems and the wwan port of PCI ones (its 80-mm-candidate.rules
+skips wwan ports with a USB parent), so we do the same: through mbim-proxy we must
+name the port ModemManager opened, or the proxy's open of the twin fails with EBUSY.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from fcc_unlock.resolve import DeviceIds
+
+# How sure a name is an MBIM control port, best first (the dispatcher's preference).
+WWAN_MBIM, MBIM_NAME, CDC_WDM = "wwan-mbim", "mbim-name", "cdc-wdm"
+PREFERENCE = (WWAN_MBIM, MBIM_NAME, CDC_WDM)
+MBIM_DRIVER = "cdc_mbim"
+
+
+def read_attribute(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def driver_of(name: str, sysfs: str = "/sys") -> str | None:
+    """The driver bound to a cdc-wdm node's USB interface (cdc_mbim, qmi_wwan), if known."""
+    link = os.path.join(sysfs, "class", "usbmisc", name, "device", "driver")
+    if not os.path.islink(link):
+        return None
+    return os.path.basename(os.readlink(link))
+
+
+def port_kind(port: str, sysfs: str = "/sys") -> str | None:
+    """What a port name says about being an MBIM control port; None: it is not one.
+
+    ``port`` is a bare name as ModemManager passes it (``cdc-wdm0``, ``wwan0mbim0``,
+    ``wwan0at0``, ``ttyUSB2``) or a path to one.
+    """
+    name = os.path.basename(port)
+    port_type = read_attribute(os.path.join(sysfs, "class", "wwan", name, "type"))
+    if port_type is not None:
+        return WWAN_MBIM if port_type == "MBIM" else None
+    if "mbim" in name.lower():
+        return MBIM_NAME
+    if name.startswith("cdc-wdm"):
+        driver = driver_of(name, sysfs)
+        return CDC_WDM if driver in (None, MBIM_DRIVER) else None  # qmi_wwan: a QMI port
+    return None
+
+
+def pick_mbim_port(ports: Sequence[str], sysfs: str = "/sys") -> str | None:
+    """The MBIM control port among ``ports`` (first of the best kind), or None."""
+    ranked = []
+    for index, port in enumerate(ports):
+        kind = port_kind(port, sysfs)
+        if kind is not None:
+            ranked.append((PREFERENCE.index(kind), index, port))
+    return min(ranked)[2] if ranked else None
+
+
+def device_node(port: str, dev: str = "/dev") -> str:
+    """``cdc-wdm0`` -> ``/dev/cdc-wdm0``; a path stays as it is."""
+    return port if os.sep in port else os.path.join(dev, port)
+
+
+def find_modem(devnode: str, sysfs: str = "/sys") -> tuple[str, str] | None:
+    """("usb" or "pci", sysfs directory) of the modem behind a character device node.
+
+    Plain os calls, no pyudev: the hotplug path uses this for the lock key and the
+    log line. From /sys/dev/char/MAJOR:MINOR up to the first USB device (it has
+    idVendor) or PCI function (its subsystem is pci).
+    """
+    try:
+        rdev = os.stat(devnode).st_rdev
+    except OSError:
+        return None
+    node = os.path.join(sysfs, "dev", "char", f"{os.major(rdev)}:{os.minor(rdev)}")
+    if not os.path.exists(node):
+        return None
+    top = os.path.realpath(os.path.join(sysfs, "devices"))
+    path = os.path.realpath(node)
+    while path.startswith(top + os.sep):
+        if os.path.exists(os.path.join(path, "idVendor")) and os.path.exists(os.path.join(path, "idProduct")):
+            return "usb", path
+        subsystem = os.path.join(path, "subsystem")
+        if os.path.islink(subsystem) and os.path.basename(os.readlink(subsystem)) == "pci":
+            return "pci", path
+        path = os.path.dirname(path)
+    return None
+
+
+def sysfs_ids(devnode: str, sysfs: str = "/sys") -> str | None:
+    """``vvvv:pppp`` of the modem behind ``devnode`` from sysfs, or None."""
+    found = find_modem(devnode, sysfs)
+    if found is None:
+        return None
+    bus, path = found
+    names = ("idVendor", "idProduct") if bus == "usb" else ("vendor", "device")
+    values = [read_attribute(os.path.join(path, name)) for name in names]
+    try:
+        vendor, product = (int(value, 16) for value in values)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f"{vendor:04x}:{product:04x}"
+
+
+class PresentPort:
+    """An MBIM control port found on the system, with the modem's ids."""
+
+    __slots__ = ("devnode", "ids")
+
+    def __init__(self, devnode: str, ids: DeviceIds) -> None:
+        self.devnode = devnode
+        self.ids = ids
+
+    def __repr__(self) -> str:
+        return f"PresentPort({self.devnode}, {self.ids.bus} {self.ids})"
+
+
+def present_ports(context: object = None) -> list[PresentPort]:
+    """Every MBIM control port present, one per modem function, with its ids (pyudev).
+
+    USB: cdc-wdm nodes bound to cdc_mbim (not their wwan twins). PCI: wwan ports of
+    type MBIM whose device has no USB parent.
+    """
+    import pyudev
+
+    from fcc_unlock.resolve import _ids_of_parents
+
+    if context is None:
+        context = pyudev.Context()
+    found = []
+    for device in _candidates(context):
+        try:
+            ids = _ids_of_parents(device)
+        except ValueError:
+            continue
+        if ids is not None and device.device_node:  # type: ignore[attr-defined]
+            found.append(PresentPort(device.device_node, ids))  # type: ignore[attr-defined]
+    return sorted(found, key=lambda port: port.devnode)
+
+
+def _candidates(context: object) -> Iterable[object]:
+    for device in context.list_devices(subsystem="usbmisc"):  # type: ignore[attr-defined]
+        if device.sys_name.startswith("cdc-wdm") and _parent_driver(device) == MBIM_DRIVER:
+            yield device
+    for device in context.list_devices(subsystem="wwan"):  # type: ignore[attr-defined]
+        if device.device_type == "wwan_dev" or _has_usb_parent(device):
+            continue
+        port_type = device.attributes.get("type")
+        if port_type is not None:
+            if port_type.decode(errors="replace").strip() == "MBIM":
+                yield device
+        elif "mbim" in device.sys_name.lower():
+            yield device
+
+
+def _parent_driver(device: object) -> str | None:
+    parent = device.parent  # type: ignore[attr-defined]
+    return parent.driver if parent is not None else None
+
+
+def _has_usb_parent(device: object) -> bool:
+    return any(parent.subsystem == "usb" for parent in device.ancestors)  # type: ignore[attr-defined]

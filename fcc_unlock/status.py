@@ -1,0 +1,196 @@
+"""``fcc-unlock --status DEVICE``: what the modem says about its FCC lock, and a verdict.
+
+Read-only: one MBIM session that asks and changes nothing (a QMI client id it
+allocates is released again). It asks:
+
+* Basic Connect DEVICE_SERVICES: which services the modem has;
+* Basic Connect RADIO_STATE: the hardware and the software radio switch;
+* QMI DMS Get Operating Mode, if the modem lists the QMI service;
+* the Quectel radio state, if it lists the Quectel service (a direct lock answer).
+
+``lockstate.decide()`` turns the answers into the verdict; lockstate.py explains what
+each answer proves. The exit status is 0 whenever the modem answered, whatever the
+verdict; failures to talk to it exit as an unlock would (timeout 4, I/O 5, ...).
+"""
+
+from __future__ import annotations
+
+import time
+
+from fcc_unlock import lockstate
+from fcc_unlock.errors import FccUnlockError, ProtocolError, Timeout
+from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock.mbim import constants as mbim
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Callable
+
+    from fcc_unlock.runner import Tracer
+    from fcc_unlock.session import MbimSession
+
+
+class Report:
+    __slots__ = (
+        "device",
+        "ids",
+        "method",
+        "model",
+        "hint",
+        "services",
+        "verdict",
+        "exit_code",
+        "reason",
+        "elapsed",
+    )
+
+    def __init__(self, device: str, ids: str | None, method: str | None, model: str | None) -> None:
+        self.device = device
+        self.ids = ids
+        self.method = method
+        self.model = model
+        self.hint = ""  # why the device table has no method for it, if it has none
+        self.services: list[bytes] | None = None  # None: the modem did not say
+        self.verdict: lockstate.Verdict | None = None
+        self.exit_code = ExitCode.INTERNAL
+        self.reason = ""
+        self.elapsed = 0.0
+
+    def service_names(self) -> list[str] | None:
+        return None if self.services is None else [mbim.describe_service(s) for s in self.services]
+
+    def lines(self) -> list[str]:
+        modem = " ".join(p for p in (self.ids, self.model) if p) or "unknown modem"
+        if self.method:
+            modem += f", method {self.method}"
+        names = self.service_names()
+        lines = [f"device:        {self.device}", f"modem:         {modem}"]
+        if self.hint:
+            lines.append(f"device table:  {self.hint}")
+        lines.append(f"MBIM services: {'unknown' if names is None else ', '.join(names) or 'none'}")
+        if self.verdict is None:
+            lines.append(f"status:        {self.reason} (exit {int(self.exit_code)})")
+            return lines
+        lines.append(f"verdict:       {self.verdict.state}")
+        deciding = self.verdict.deciding() if self.verdict.state != lockstate.UNKNOWN else []
+        lines.append("evidence:")
+        for evidence in self.verdict.evidence:
+            mark = "*" if any(evidence is d for d in deciding) else "-"
+            lines.append(f"  {mark} {evidence}")
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        document: dict[str, object] = {
+            "device": self.device,
+            "ids": self.ids,
+            "method": self.method,
+            "model": self.model,
+            "hint": self.hint or None,
+            "services": self.service_names(),
+            "verdict": None,
+            "evidence": [],
+        }
+        if self.verdict is not None:
+            document.update(self.verdict.as_dict())
+        document.update(
+            {
+                "exit_code": int(self.exit_code),
+                "exit_name": self.exit_code.name.lower(),
+                "reason": self.reason or None,
+                "elapsed": round(self.elapsed, 3),
+            }
+        )
+        return document
+
+
+def survey(session: MbimSession, report: Report) -> lockstate.Verdict:
+    """Ask the modem everything its services can tell about the lock."""
+    try:
+        report.services = session.device_services(timeout=lockstate.SIGNAL_SECONDS)
+    except (Timeout, ProtocolError) as error:
+        session.note(f"DEVICE_SERVICES: {error}; asking every service anyway")
+    listed = report.services
+
+    evidence = [lockstate.read_radio_state(session)]
+    if listed is None or mbim.QMI in listed:
+        evidence.append(lockstate.read_operating_mode(session))
+    if listed is None or mbim.QUECTEL in listed:
+        from fcc_unlock.methods.quectel import read_lock_state
+
+        evidence.append(read_lock_state(session))
+    verdict = lockstate.decide(evidence)
+    session.note(f"verdict: {verdict}")
+    return verdict
+
+
+def run_status(
+    device: str,
+    method: str | None,
+    ids: str | None,
+    model: str | None,
+    timeout: float,
+    trace: Tracer = None,
+    clock: Callable[[], float] = time.monotonic,
+    transport: str = "chardev",
+    lock_dir: str | None = None,
+) -> Report:
+    """The report for ``device``; never raises for anything the modem does.
+
+    ``transport`` and ``lock_dir`` as for runner.with_session()."""
+    from fcc_unlock.runner import with_session
+
+    report = Report(device, ids, method, model)
+    start = clock()
+    try:
+        report.verdict = with_session(
+            device,
+            start,
+            timeout,
+            lambda s: survey(s, report),
+            trace,
+            clock,
+            transport=transport,
+            lock_dir=lock_dir,
+        )
+        report.exit_code = ExitCode.OK
+    except FccUnlockError as error:
+        report.exit_code, report.reason = error.exit_code, str(error)
+    report.elapsed = clock() - start
+    return report
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """``--status``: resolve the modem (for its name), survey it, print the report."""
+    from fcc_unlock.log import Log
+
+    method, ids, model, hint = args.method, None, None, ""
+    if method is None:
+        from fcc_unlock.resolve import resolve_device
+
+        found, entry, hint = resolve_device(args.device)
+        ids = None if found is None else str(found)
+        if entry is not None:
+            method, model = entry.method, entry.model
+    from fcc_unlock.lock import lock_dir
+
+    log = Log(args.log, args.verbose)
+    trace = log.trace if args.verbose else None
+    report = run_status(
+        args.device,
+        method,
+        ids,
+        model,
+        args.timeout,
+        trace,
+        transport=args.transport,
+        lock_dir=lock_dir(),
+    )
+    report.hint = hint
+    if args.json:
+        import json
+
+        print(json.dumps(report.as_dict()), flush=True)
+    else:
+        print("\n".join(report.lines()), flush=True)
+    return int(report.exit_code)

@@ -1,0 +1,103 @@
+"""The shipped udev rule's RUN command, run the way systemd-udevd runs it.
+
+udevd substitutes $devnode, gives the program no terminal and discards its output,
+and waits for it: the command must end within its deadline, leave no process
+behind, and say what happened in syslog. The program is invoked through a file
+like the console script pip installs as /usr/bin/fcc-unlock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, cli_env
+
+RULES = ROOT / "udev" / "85-fcc-unlock.rules"
+
+
+def rule_command(ids: str) -> list[str]:
+    """The RUN+= command of the shipped rule for these ids, as a list of words."""
+    for line in RULES.read_text().splitlines():
+        if f"--ids {ids} " in line:
+            return shlex.split(re.search(r'RUN\+="([^"]*)"', line).group(1))
+    raise AssertionError(f"no rule for {ids}")
+
+
+@pytest.fixture
+def console_script(tmp_path):
+    """A stand-in for /usr/bin/fcc-unlock as pip writes it."""
+    path = tmp_path / "fcc-unlock"
+    path.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "from fcc_unlock.cli import main\nsys.exit(main())\n"
+    )
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture
+def syslog(tmp_path):
+    path = str(tmp_path / "log")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)
+    server.settimeout(2)
+    yield path, lambda: server.recv(4096).decode()
+    server.close()
+
+
+def run_like_udev(command: list[str], devnode: str, program: str, syslog_path: str, tmp_path):
+    argv = [program if word == "/usr/bin/fcc-unlock" else word for word in command]
+    argv = [devnode if word == "$devnode" else word for word in argv]
+    env = cli_env()
+    env.update(FCC_UNLOCK_SYSLOG_SOCKET=syslog_path, FCC_UNLOCK_LOCK_DIR=str(tmp_path / "locks"))
+    started = time.monotonic()
+    process = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group: we can look for leftovers
+    )
+    out, err = process.communicate(timeout=30)
+    elapsed = time.monotonic() - started
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # nobody left in its process group
+    return process.returncode, out, err, elapsed
+
+
+def test_rule_command_unlocks_and_logs_to_syslog(sim, console_script, syslog, tmp_path):
+    command = rule_command("1199:9079")
+    assert command[:2] == ["/usr/bin/fcc-unlock", "--udev"] and command[-1] == "$devnode"
+    code, out, err, elapsed = run_like_udev(command, sim.path, console_script, syslog[0], tmp_path)
+    assert code == 0, err
+    assert out == "" and err == ""  # udev would discard it: everything went to syslog
+    line = syslog[1]()
+    assert re.fullmatch(
+        r"<30>\w{3} [ \d]\d \d\d:\d\d:\d\d fcc-unlock\[\d+\]: "
+        r"pts/\d+ 1199:9079 sierra: unlocked in \d+\.\d\d s",
+        line,
+    ), line
+    assert not sim.modem.locked
+    assert elapsed < 5
+
+
+def test_rule_command_ends_at_its_hard_deadline_on_a_silent_modem(
+    sim_factory, console_script, syslog, tmp_path
+):
+    silent = sim_factory(never_answer=("open",))
+    code, out, err, elapsed = run_like_udev(
+        rule_command("1199:9079"), silent.path, console_script, syslog[0], tmp_path
+    )
+    assert code == 4
+    assert 7.0 <= elapsed < 8.6  # the default deadline, 8 s, watchdog grace included
+    assert "no reply to MBIM OPEN in time (exit 4)" in syslog[1]()
+    assert out == "" and err == ""

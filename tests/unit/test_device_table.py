@@ -1,0 +1,108 @@
+"""The device table: ModemManager's list covered, lookups, shared ids, --list."""
+
+import json
+import re
+
+import pytest
+from conftest import ROOT, run_cli
+
+from fcc_unlock import devices
+from fcc_unlock.devices import DEVICES, NOT_SUPPORTED, lookup, lookup_not_supported
+
+# ModemManager's dispatcher list (landscape.md §1.1, protocol.md §4.9) -> our method.
+MODEMMANAGER = {
+    ("pci", 0x105B, 0xE0AB): "foxconn",
+    ("pci", 0x105B, 0xE0C3): "foxconn",
+    ("usb", 0x05C6, 0x90D5): "foxconn",
+    ("usb", 0x03F0, 0x4E1D): "sierra",
+    ("usb", 0x1199, 0x9079): "sierra",
+    ("usb", 0x413C, 0x81A3): "sierra",
+    ("usb", 0x413C, 0x81A8): "sierra",
+    ("pci", 0x1EAC, 0x1001): "quectel",
+    ("pci", 0x1EAC, 0x1004): "quectel",
+    ("pci", 0x1EAC, 0x1007): "quectel",
+    ("usb", 0x2C7C, 0x030A): "quectel",
+    ("usb", 0x2C7C, 0x0313): "quectel",
+    ("usb", 0x2C7C, 0x0314): "quectel",
+    ("usb", 0x2C7C, 0x0801): "quectel",
+}
+NOT_MBIM = {("pci", 0x14C3, 0x4D75): "fm350-at", ("pci", 0x8086, 0x7360): "xmm7360-rpc"}
+
+
+@pytest.mark.parametrize(("ids", "method"), MODEMMANAGER.items())
+def test_every_modemmanager_id_has_its_method(ids, method):
+    entry = lookup(*ids)
+    assert entry is not None and entry.method == method
+    assert entry.confidence == devices.CONFIRMED
+
+
+@pytest.mark.parametrize(("ids", "mechanism"), NOT_MBIM.items())
+def test_modemmanager_ids_without_an_mbim_unlock_are_recognised_not_matched(ids, mechanism):
+    assert lookup(*ids) is None
+    assert lookup_not_supported(*ids).method == mechanism
+
+
+def test_sierra_ids_beyond_modemmanager():
+    assert lookup("usb", 0x1199, 0x901F).method == "sierra"  # T440p EM7355
+    assert lookup("usb", 0x1199, 0x9071).confidence == devices.REPORTED  # re-flashed EM7455
+
+
+def test_bus_matters():
+    assert lookup("pci", 0x1199, 0x9079) is None
+    assert lookup("usb", 0x105B, 0xE0AB) is None
+
+
+def test_subsystem_entry_needs_its_subsystem():
+    assert lookup_not_supported("pci", 0x17CB, 0x0308, 0x105B, 0xE0FF).model.startswith("Foxconn T99W696")
+    assert lookup_not_supported("pci", 0x17CB, 0x0308, 0x1199, 0x0001) is None
+    assert lookup_not_supported("pci", 0x17CB, 0x0308) is None
+
+
+def test_subsystem_specific_entry_wins_over_a_plain_one(monkeypatch):
+    plain = devices.Device("pci", 0x1111, 0x2222, "plain", "sierra", devices.CONFIRMED)
+    special = devices.Device(
+        "pci", 0x1111, 0x2222, "oem", "foxconn", devices.CONFIRMED, subsystem=(0x3333, 0x4444)
+    )
+    monkeypatch.setattr(devices, "DEVICES", (plain, special))
+    assert lookup("pci", 0x1111, 0x2222, 0x3333, 0x4444) is special
+    assert lookup("pci", 0x1111, 0x2222, 0x3333, 0x5555) is plain
+    assert lookup("pci", 0x1111, 0x2222) is plain
+
+
+def test_no_duplicate_entries():
+    keys = [(d.bus, d.vendor, d.product, d.subsystem) for d in DEVICES + NOT_SUPPORTED]
+    assert len(keys) == len(set(keys))
+
+
+def test_fields_are_well_formed():
+    for device in DEVICES + NOT_SUPPORTED:
+        assert device.bus in ("usb", "pci")
+        assert 0 <= device.vendor <= 0xFFFF and 0 <= device.product <= 0xFFFF
+        assert device.confidence in (devices.CONFIRMED, devices.REPORTED)
+        assert device.subsystem is None or device.bus == "pci"
+        assert device.model and device.note
+
+
+def test_list_prints_the_table():
+    result = run_cli("--list")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == devices.table_lines()
+    for device in DEVICES + NOT_SUPPORTED:
+        assert re.search(rf"{device.bus}\s+{device.ids}\s+\S+\s+{device.method}\s", result.stdout)
+
+
+def test_list_json():
+    result = run_cli("--list", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [d["ids"] for d in document["devices"]] == [d.ids for d in DEVICES]
+    assert [d["ids"] for d in document["not_supported"]] == [d.ids for d in NOT_SUPPORTED]
+
+
+def test_readme_shows_the_current_table():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- device-table: fcc-unlock --list -->\n```\n(.*?)\n```", readme, re.S)
+    assert block, "README.md lacks the device table block"
+    assert block.group(1).splitlines() == devices.table_lines(), (
+        "README table is stale: paste fcc-unlock --list"
+    )
