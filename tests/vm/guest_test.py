@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The in-guest half of the end-to-end test, run by /init as root inside the VM.
 
-It plugs the simulated modem (``python3 -m fcc_unlock.sim.gadget`` from the installed
-package) into the real kernel through gadgetfs and dummy_hcd, and checks what the real
-cdc_mbim, cdc_wdm, systemd-udevd and the installed /usr/bin/fcc-unlock made of it.
+It plugs simulated modems (``python3 -m fcc_unlock.sim.gadget`` from the installed
+package) into the real kernel through gadgetfs and dummy_hcd, one after another (Sierra,
+Sierra again with small fragments, Foxconn, Quectel), and checks what the real cdc_mbim,
+cdc_wdm, systemd-udevd and the installed /usr/bin/fcc-unlock made of each.
 Each check prints ``CHECK <name> PASS|FAIL <detail>``; the exit status is 0 iff every
 check ran and passed. The host side (test_vm_e2e.py) reads those lines.
 
@@ -22,7 +23,13 @@ import sys
 import threading
 import time
 
-SIERRA_IDS = "1199:9079"
+# (personality, USB ids the gadget presents, what the unlock must send in this order).
+# The ids are USB lines of udev/85-fcc-unlock.rules: the rule, not the test, picks the method.
+SIERRA = ("sierra", "1199:9079", ["qmi-allocate", "fcc-auth", "qmi-release"])
+OTHER_VENDORS = (
+    ("foxconn", "05c6:90d5", ["qmi-allocate", "foxconn-auth", "qmi-release"]),  # T99W175, USB mode
+    ("quectel", "2c7c:0801", ["quectel-set-radio-state"]),  # RM520N
+)
 MAX_CONTROL_MESSAGE = 256  # what the gadget advertises (gadgetfs's control limit)
 SMALL_FRAGMENTS = 64  # the re-plugged modem fragments its replies to this (MBIM's minimum)
 APPEAR_SECONDS = 60  # modem plugged -> /dev/cdc-wdmN (about 2 s on an idle TCG guest)
@@ -156,22 +163,22 @@ def in_order(items, wanted):
     return all(any(item == w for item in rest) for w in wanted)
 
 
-def check_unlock_session(name, status, max_transfer):
-    """The transcript of one udev-fired unlock: OPEN .. allocate, fcc-auth, release .. CLOSE."""
+def check_unlock_session(name, status, expected, max_transfer):
+    """The transcript of one udev-fired unlock: OPEN .. the vendor's requests .. CLOSE."""
     transcript = status["transcript"]
     kinds = [entry["kind"] for entry in transcript]
     opens = [entry for entry in transcript if entry["kind"] == "open"]
     sent = status["to_modem"]
     replies = [t["size"] for t in status["to_host"]]
-    ok = check(
-        name,
+    check(
+        f"{name}-unlock",
         not status["locked"]
         and kinds[:1] == ["open"]
         and kinds[-1:] == ["close"]
-        and in_order(kinds, ["open", "qmi-allocate", "fcc-auth", "qmi-release", "close"])
+        and in_order(kinds, ["open", *expected, "close"])
         and "qmi-sync" not in kinds
         and status["qmi_clients"] == 0,
-        f"locked={status['locked']} transcript={kinds} clients left={status['qmi_clients']}",
+        f"locked={status['locked']} transcript={kinds} QMI clients left={status['qmi_clients']}",
     )
     check(
         f"{name}-max-control-transfer",
@@ -184,7 +191,6 @@ def check_unlock_session(name, status, max_transfer):
         sent and replies and max(sent) <= MAX_CONTROL_MESSAGE and max(replies) <= max_transfer,
         f"host->modem sizes {sent}, modem->host sizes {replies} (limit {max_transfer})",
     )
-    return ok
 
 
 # --- the scenarios --------------------------------------------------------------------
@@ -208,31 +214,40 @@ def check_installation():
     check("rules-installed", rules, f"{rules}")
 
 
-def first_plug(syslog):
-    plug = Plug("--vendor", "sierra")
+def plug_and_check(name, syslog, scenario, *faults, max_transfer=MAX_CONTROL_MESSAGE):
+    """Plug a locked modem in; udev's fcc-unlock must unlock it once and log one line."""
+    vendor, ids, expected = scenario
+    logged_before = len(syslog.results())
+    plug = Plug("--vendor", vendor, "--ids", ids, *faults)
     node = wait_for(lambda: wdm_nodes()[:1], APPEAR_SECONDS)
     if not check(
-        "enumerated",
+        f"{name}-enumerated",
         node and driver_of(node[0]) == "cdc_mbim",
         f"{node} bound to {driver_of(node[0]) if node else None},"
         f" {time.monotonic() - plug.started:.1f} s after plug-in",
     ):
         return plug, None
-    device = node[0]
     closed = wait_for(plug.session_closed, UNLOCK_SECONDS)
     status = plug.status()
-    note(f"udev's fcc-unlock run done {time.monotonic() - plug.started:.1f} s after plug-in")
+    note(f"{name}: udev's fcc-unlock run done {time.monotonic() - plug.started:.1f} s after plug-in")
     if not closed or status is None:
-        check("udev-unlock", False, f"no complete session: transcript {plug.kinds()}")
+        check(f"{name}-unlock", False, f"no complete session: transcript {plug.kinds()}")
     else:
-        check_unlock_session("udev-unlock", status, MAX_CONTROL_MESSAGE)
-    lines = wait_for(syslog.results, 20) or []
+        check_unlock_session(name, status, expected, max_transfer)
+    lines = wait_for(lambda: syslog.results()[logged_before:], 20) or []
     check(
-        "syslog",
-        len(lines) == 1 and re.fullmatch(r"cdc-wdm\d+ .*sierra: unlocked in \d+\.\d+ s", lines[0]),
-        f"result lines: {lines}",
+        f"{name}-syslog",
+        len(lines) == 1
+        and re.fullmatch(rf"cdc-wdm\d+ ({ids} )?{vendor}: unlocked( \(\w+\))? in \d+\.\d+ s", lines[0]),
+        f"new result lines: {lines}",
     )
-    return plug, device
+    return plug, node[0]
+
+
+def unplug(name, plug):
+    plug.unplug()
+    gone = wait_for(lambda: not wdm_nodes(), 30)
+    check(f"{name}-unplugged", gone, f"cdc-wdm nodes after unplug: {wdm_nodes()}")
 
 
 def mbimcli_cross_check(syslog, plug, device):
@@ -252,34 +267,14 @@ def mbimcli_cross_check(syslog, plug, device):
     )
 
 
-def replug(syslog, previous):
-    previous.unplug()
-    gone = wait_for(lambda: not wdm_nodes(), 30)
-    check("unplugged", gone, f"cdc-wdm nodes after unplug: {wdm_nodes()}")
-    plug = Plug("--vendor", "sierra", "--fault", f"max_control_transfer={SMALL_FRAGMENTS}")
-    node = wait_for(lambda: wdm_nodes()[:1], APPEAR_SECONDS)
-    if not node:
-        check("replug-unlock", False, "no cdc-wdm node after re-plug")
-        return plug, None
-    closed = wait_for(plug.session_closed, UNLOCK_SECONDS)
-    status = plug.status()
-    if not closed or status is None:
-        check("replug-unlock", False, f"no complete session: transcript {plug.kinds()}")
-    else:
-        check_unlock_session("replug-unlock", status, SMALL_FRAGMENTS)
-        fragmented = [t["fragment"] for t in status["to_host"] if t["fragment"] and t["fragment"][1] > 1]
-        check(
-            "replug-fragmented-replies",
-            fragmented,
-            f"fragments [index, total] the host reassembled: {fragmented}",
-        )
-    lines = wait_for(lambda: len(syslog.results()) >= 2 and syslog.results(), 20) or syslog.results()
+def check_fragmented(name, plug):
+    status = plug.status() or {"to_host": []}
+    fragmented = [t["fragment"] for t in status["to_host"] if t["fragment"] and t["fragment"][1] > 1]
     check(
-        "replug-syslog",
-        len(lines) == 2 and "sierra: unlocked in" in lines[1],
-        f"result lines: {lines}",
+        f"{name}-fragmented-replies",
+        fragmented,
+        f"fragments [index, total] the host reassembled: {fragmented}",
     )
-    return plug, node[0]
 
 
 def manual_run(plug, device):
@@ -290,7 +285,7 @@ def manual_run(plug, device):
         "manual-run",
         result.returncode == 0
         and f"MaxControlTransfer {MAX_CONTROL_MESSAGE} (ioctl)" in output
-        and re.search(rf"{os.path.basename(device)} {SIERRA_IDS} sierra: (already )?unlocked in", output)
+        and re.search(rf"{os.path.basename(device)} {SIERRA[1]} sierra: (already )?unlocked in", output)
         and plug.session_closed(sessions=2),
         f"exit {result.returncode}; transcript {plug.kinds()}",
     )
@@ -307,14 +302,25 @@ def main():
     check_installation()
     plugs = []
     try:
-        plug, device = first_plug(syslog)
+        plug, device = plug_and_check("sierra", syslog, SIERRA)
         plugs.append(plug)
         if device:
             mbimcli_cross_check(syslog, plug, device)
-        plug, device = replug(syslog, plug)
+        unplug("sierra", plug)
+        # Again, with replies cut into 64-byte fragments the host must reassemble.
+        fault = f"max_control_transfer={SMALL_FRAGMENTS}"
+        plug, device = plug_and_check(
+            "sierra-replug", syslog, SIERRA, "--fault", fault, max_transfer=SMALL_FRAGMENTS
+        )
         plugs.append(plug)
         if device:
+            check_fragmented("sierra-replug", plug)
             manual_run(plug, device)
+        unplug("sierra-replug", plug)
+        for scenario in OTHER_VENDORS:
+            plug, _ = plug_and_check(scenario[0], syslog, scenario)
+            plugs.append(plug)
+            unplug(scenario[0], plug)
     finally:
         for plug in plugs:
             plug.unplug()
