@@ -34,13 +34,36 @@ METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.
 WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, sized without shutil.
+
+    argparse builds a formatter for every add_argument() and sizes it with
+    shutil.get_terminal_size(); importing shutil alone costs the hotplug path more
+    than a round trip to the modem.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=terminal_columns() - 2)
+
+
+def terminal_columns() -> int:
+    try:
+        return int(os.environ.get("COLUMNS", "")) or 80
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 80
+
+
 def build_parser() -> argparse.ArgumentParser:
     exit_codes = "\n".join(f"  {int(code):>3}  {text}" for code, text in DESCRIPTIONS.items())
     parser = argparse.ArgumentParser(
         prog="fcc-unlock",
         description="FCC-unlock a laptop WWAN modem through its MBIM control port.",
         epilog=f"exit status:\n{exit_codes}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("device", nargs="?", help="MBIM control port, e.g. /dev/cdc-wdm0")
     parser.add_argument(

@@ -26,7 +26,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from fcc_unlock.session import MbimSession
+    from fcc_unlock.session import MbimSession, Pending
 
 LOCKED = "locked"
 UNLOCKED = "unlocked"
@@ -178,15 +178,27 @@ def quectel_evidence(state: int) -> Evidence:
 # --- asking the modem ----------------------------------------------------------------
 
 
-def read_radio_state(session: MbimSession, timeout: float = SIGNAL_SECONDS) -> Evidence:
-    """Basic Connect RADIO_STATE query. A modem that does not answer costs ``timeout``."""
+def ask_radio_state(session: MbimSession) -> Pending:
+    """Send the Basic Connect RADIO_STATE query; read_radio_state() takes the answer.
+
+    Sent ahead, it is answered while the method allocates its QMI client: the lock
+    check then costs no round trip of its own.
+    """
+    return session.submit(mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY)
+
+
+def read_radio_state(
+    session: MbimSession, timeout: float = SIGNAL_SECONDS, question: Pending | None = None
+) -> Evidence:
+    """Basic Connect RADIO_STATE, asked now or by ``question`` earlier.
+
+    A modem that does not answer costs ``timeout``.
+    """
     from fcc_unlock.mbim.basic_connect import parse_radio_state
     from fcc_unlock.mbim.messages import DecodeError
 
     try:
-        done = session.command(
-            mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY, timeout=timeout
-        )
+        done = session.wait(question or ask_radio_state(session), timeout)
     except (Timeout, ProtocolError) as error:
         return unavailable(RADIO_STATE, str(error))
     if done.status != mbim.Status.NONE:
@@ -198,9 +210,9 @@ def read_radio_state(session: MbimSession, timeout: float = SIGNAL_SECONDS) -> E
     return radio_state_evidence(hardware, software)
 
 
-def radio_state_check(session: MbimSession) -> Verdict:
-    """The lock check of the QMI methods: RADIO_STATE only (one round trip)."""
-    verdict = decide([read_radio_state(session)])
+def radio_state_check(session: MbimSession, question: Pending | None = None) -> Verdict:
+    """The lock check of the QMI methods: RADIO_STATE only (see ask_radio_state())."""
+    verdict = decide([read_radio_state(session, question=question)])
     session.note(f"lock check: {verdict}")
     return verdict
 

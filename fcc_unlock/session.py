@@ -45,6 +45,17 @@ CLOSE_BEFORE_REOPEN_SECONDS = 1.0  # the "already open" quirk's CLOSE
 QMI_PROBE_SECONDS = 2.0  # how long the QMI service gets to answer before we ask DEVICE_SERVICES
 
 
+class Pending:
+    """A submitted COMMAND whose reply has not been waited for yet."""
+
+    __slots__ = ("request", "cleanup", "epoch")
+
+    def __init__(self, request: Command, cleanup: bool = False) -> None:
+        self.request = request
+        self.cleanup = cleanup
+        self.epoch = 0
+
+
 class MbimSession:
     def __init__(
         self,
@@ -66,6 +77,10 @@ class MbimSession:
         self.garbage = 0  # bytes discarded so far (not MBIM); reported per wait
         self.qmi_ctl_transaction_id = 0  # QMI CTL ids are per device: shared by every QmiClient
         self._reopened = False
+        self._epoch = 0  # how many times OPEN succeeded; a command knows the one it was sent in
+        self._outstanding: set[int] = set()  # tids of submitted commands not yet waited for
+        self._inbox: dict[int, object] = {}  # their replies (or errors), arrived early
+        self._waiting_for: int | None = None
 
     # --- life cycle ---------------------------------------------------------------
 
@@ -96,6 +111,7 @@ class MbimSession:
                 if event.status != mbim.Status.NONE:
                     raise ProtocolError(f"modem refused MBIM OPEN: {mbim.describe_status(event.status)}")
                 self.is_open = True
+                self._epoch += 1
                 return
             if isinstance(event, CloseDone):
                 # Already open (Sierra EM7345): the modem answers OPEN with a CLOSE_DONE.
@@ -155,29 +171,68 @@ class MbimSession:
         ``timeout`` shortens the wait below the session deadline; ``cleanup`` lets the
         command run until the cleanup deadline (release of a client id).
         """
-        limit = self.cleanup_deadline if cleanup else self.deadline
+        return self.wait(self.submit(service_id, cid, command_type, payload, cleanup), timeout)
+
+    def submit(
+        self,
+        service_id: bytes,
+        cid: int,
+        command_type: int,
+        payload: bytes = b"",
+        cleanup: bool = False,
+    ) -> Pending:
+        """Send a COMMAND now and wait for it later with ``wait()``.
+
+        MBIM lets several commands be in flight; a question whose answer is only needed
+        later (a lock check) then costs no round trip of its own.
+        """
+        pending = Pending(Command(self._tid(), service_id, cid, command_type, payload), cleanup)
+        self._send_pending(pending)
+        return pending
+
+    def wait(self, pending: Pending, timeout: float | None = None) -> CommandDone:
+        """The COMMAND_DONE of a submitted command (any status; the caller judges)."""
+        request = pending.request
+        limit = self.cleanup_deadline if pending.cleanup else self.deadline
         until = limit if timeout is None else min(limit, self.clock() + timeout)
-        what = f"{mbim.describe_service(service_id)} CID {cid}"
+        what = f"{mbim.describe_service(request.service_id)} CID {request.cid}"
         while True:
-            request = Command(self._tid(), service_id, cid, command_type, payload)
-            self._send(request, until)
-            event = self._await_reply(request.transaction_id, until, what)
+            event = self._await_reply(pending.request.transaction_id, until, what)
             if isinstance(event, CommandDone):
-                if (event.service_id, event.cid) != (service_id, cid):
+                if (event.service_id, event.cid) != (request.service_id, request.cid):
                     raise ProtocolError(
                         f"reply to {what} is for {mbim.describe_service(event.service_id)} CID {event.cid}"
                     )
                 return event
             # FUNCTION_ERROR
-            if event.error_code == mbim.ProtocolErrorCode.NOT_OPENED and not self._reopened:
-                self._reopened = True
-                self._trace("note", "modem says the session is not open: opening again")
-                self.is_open = False
-                self.open()
-                continue
             if event.error_code == mbim.ProtocolErrorCode.NOT_OPENED:
+                if pending.epoch < self._epoch:
+                    # Sent before the session was opened again (for another command's
+                    # NOT_OPENED): it was lost with the old session; send it once more.
+                    self._resend(pending)
+                    continue
+                if not self._reopened:
+                    self._reopened = True
+                    self._trace("note", "modem says the session is not open: opening again")
+                    self.is_open = False
+                    self.open()
+                    self._resend(pending)
+                    continue
                 self.is_open = False
             raise ProtocolError(f"modem answered {what} with {mbim.describe_error(event.error_code)}")
+
+    def _send_pending(self, pending: Pending) -> None:
+        pending.epoch = self._epoch
+        self._outstanding.add(pending.request.transaction_id)
+        self._send(pending.request, self.cleanup_deadline if pending.cleanup else self.deadline)
+
+    def _resend(self, pending: Pending) -> None:
+        old = pending.request
+        self._outstanding.discard(old.transaction_id)
+        pending.request = Command(
+            self._tid(), old.service_id, old.cid, old.command_type, old.information_buffer
+        )
+        self._send_pending(pending)
 
     def device_services(self, timeout: float | None = None) -> list[bytes]:
         """The service UUIDs the modem lists in Basic Connect DEVICE_SERVICES."""
@@ -199,13 +254,18 @@ class MbimSession:
 
     def _await_reply(self, tid: int, until: float, what: str) -> CommandDone | FunctionError:
         garbage_mark = self.garbage
-        while True:
-            event = self._next_event(until)
-            if event is None:
-                raise self._timeout(what, garbage_mark)
-            if isinstance(event, (CommandDone, FunctionError)) and event.transaction_id == tid:
-                return event
-            self._check_for_pending(event, {tid}, what)
+        self._waiting_for = tid
+        try:
+            while True:
+                event = self._inbox.pop(tid) if tid in self._inbox else self._next_event(until)
+                if event is None:
+                    raise self._timeout(what, garbage_mark)
+                if isinstance(event, (CommandDone, FunctionError)) and event.transaction_id == tid:
+                    return event
+                self._check_for_pending(event, {tid}, what)
+        finally:
+            self._waiting_for = None
+            self._outstanding.discard(tid)  # answered, failed or given up: a late reply is stale
 
     # --- plumbing -----------------------------------------------------------------
 
@@ -227,7 +287,9 @@ class MbimSession:
             if event is not None:
                 if isinstance(event, Message):
                     self._trace("<-", event)
-                return event
+                if not self._stash(event):
+                    return event
+                continue
             if now >= until:
                 return None
             expiry = connection.next_expiry()
@@ -235,6 +297,16 @@ class MbimSession:
             data = self.transport.read(wake)  # type: ignore[attr-defined]
             if data:
                 connection.receive_data(data)
+
+    def _stash(self, event: object) -> bool:
+        """Keep the reply to a submitted command until someone waits for it."""
+        tid = getattr(event, "transaction_id", None)
+        if tid is None or tid == self._waiting_for or tid not in self._outstanding or tid in self._inbox:
+            return False
+        if isinstance(event, (CommandDone, FunctionError, Malformed, FragmentError)):
+            self._inbox[tid] = event
+            return True
+        return False
 
     def _check_for_pending(self, event: object, pending: set[int], what: str) -> None:
         """Handle an event that is not the reply we wait for: skip it, or fail the wait."""
@@ -286,6 +358,16 @@ class QmiFailure(Refused):
     def __init__(self, reason: str, error: int) -> None:
         super().__init__(reason)
         self.error = error
+
+
+class QmiPending:
+    """A QMI request sent by QmiClient.submit(), waiting for QmiClient.result()."""
+
+    __slots__ = ("request", "command")
+
+    def __init__(self, request: QmiMessage, command: Pending) -> None:
+        self.request = request
+        self.command = command
 
 
 class QmiClient:
@@ -342,12 +424,20 @@ class QmiClient:
     def call(self, build: Callable[..., QmiMessage], *args: object, **fields: object) -> QmiMessage:
         """Build a request for our client id (``build(client_id, tid, *args)``), send it,
         and return the response if its result is success; raise QmiFailure if not."""
-        from fcc_unlock.qmi.messages import DecodeError, ResultError, check_result
+        return self.result(self.submit(build, *args, **fields))
 
+    def submit(self, build: Callable[..., QmiMessage], *args: object, **fields: object) -> QmiPending:
+        """Like call(), but only send: several requests can be in flight; result() for each."""
         if self.client_id is None:
             raise RuntimeError("QMI client id not allocated")
         request = build(self.client_id, self.next_transaction_id(), *args, **fields)
-        response = self._exchange(request)
+        return QmiPending(request, self._submit(request))
+
+    def result(self, pending: QmiPending) -> QmiMessage:
+        """The successful response to a submitted request; QmiFailure if it failed."""
+        from fcc_unlock.qmi.messages import DecodeError, ResultError, check_result
+
+        response = self._collect(pending.request, pending.command)
         try:
             return check_result(response)
         except ResultError as error:
@@ -372,18 +462,21 @@ class QmiClient:
         probe: bool = False,
         cleanup: bool = False,
     ) -> QmiMessage:
+        return self._collect(request, self._submit(request, cleanup), timeout, probe)
+
+    def _submit(self, request: QmiMessage, cleanup: bool = False) -> Pending:
+        return self.session.submit(
+            mbim.QMI, mbim.QMI_MSG_CID, mbim.CommandType.SET, request.encode(), cleanup=cleanup
+        )
+
+    def _collect(
+        self, request: QmiMessage, command: Pending, timeout: float | None = None, probe: bool = False
+    ) -> QmiMessage:
+        """The QMI response inside the COMMAND_DONE of ``command``, checked to answer ``request``."""
         from fcc_unlock.qmi.messages import DecodeError, decode
 
-        session = self.session
         try:
-            done = session.command(
-                mbim.QMI,
-                mbim.QMI_MSG_CID,
-                mbim.CommandType.SET,
-                request.encode(),
-                timeout=timeout,
-                cleanup=cleanup,
-            )
+            done = self.session.wait(command, timeout)
         except Timeout:
             if probe:
                 self._require_qmi_service()

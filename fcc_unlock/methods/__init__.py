@@ -4,13 +4,12 @@
     unlock(session) -> str                # "unlocked ..." or "already unlocked";
                                           # raises FccUnlockError
 
-``unlock`` asks ``status`` first: a modem that shows it is not locked gets no unlock
-request. Modules are imported by name only when chosen, so a run loads one procedure.
+``unlock`` asks the ``status`` question first: a modem that shows it is not locked
+gets no unlock request. Modules are imported by name only when chosen, so a run loads
+one procedure.
 """
 
 from __future__ import annotations
-
-import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,4 +21,6 @@ METHODS = ("sierra", "foxconn", "quectel")
 def load(name: str) -> ModuleType:
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; one of: {', '.join(METHODS)}")
-    return importlib.import_module(f"fcc_unlock.methods.{name}")
+    # __import__ with a fromlist returns the submodule itself; importlib would cost
+    # the hotplug path an import of its own.
+    return __import__(f"{__name__}.{name}", fromlist=["unlock"])

@@ -20,7 +20,7 @@ from fcc_unlock.errors import ProtocolError, Refused
 from fcc_unlock.qmi import dms
 from fcc_unlock.qmi.constants import FirmwareVersionType, Service
 from fcc_unlock.qmi.messages import DecodeError
-from fcc_unlock.session import MbimSession, QmiClient, QmiFailure
+from fcc_unlock.session import MbimSession, QmiClient, QmiFailure, QmiPending
 
 SALT = "salt"  # ModemManager's script uses this fixed salt
 KEY = "foxc"
@@ -57,11 +57,12 @@ def status(session: MbimSession) -> lockstate.Verdict:
 
 
 def unlock(session: MbimSession) -> str:
-    before = status(session)
-    if before.state == lockstate.UNLOCKED:
-        return lockstate.ALREADY_UNLOCKED
     failures: list[str] = []
+    question = lockstate.ask_radio_state(session)  # answered while the client is allocated
     with QmiClient(session, Service.DMS) as client:
+        before = lockstate.radio_state_check(session, question)
+        if before.state == lockstate.UNLOCKED:
+            return lockstate.ALREADY_UNLOCKED  # no unlock request; the client is released
         magic, moved = _magic(session, client, client, failures)
         if magic is not None:
             error = _send_v2(client, magic, failures)
@@ -88,9 +89,13 @@ def _magic(
     the IMEI (always DMS).
     """
     where = "" if versions.service == Service.DMS else " on the FOX service"
+    # Three questions in flight at once: one round trip instead of three.
+    asked_firmware = _ask_version(versions, FirmwareVersionType.FIRMWARE_MCFG)
+    asked_apps = _ask_version(versions, FirmwareVersionType.APPS)
+    asked_ids = ids.submit(dms.get_ids)
     try:
-        firmware = _version(versions, FirmwareVersionType.FIRMWARE_MCFG)
-        apps = _version(versions, FirmwareVersionType.APPS)
+        firmware = dms.firmware_version(versions.result(asked_firmware))
+        apps = dms.firmware_version(versions.result(asked_apps))
     except QmiFailure as failure:
         failures.append(f"firmware version{where}: {_why(failure)}")
         return None, failure.error == INVALID_QMI_COMMAND
@@ -98,7 +103,7 @@ def _magic(
         failures.append(f"firmware version{where}: {error}")
         return None, False
     try:
-        imei = dms.imei(ids.call(dms.get_ids))
+        imei = dms.imei(ids.result(asked_ids))
     except (QmiFailure, ProtocolError, DecodeError) as error:
         failures.append(f"IMEI: {_why(error)}")
         return None, False
@@ -110,9 +115,8 @@ def _magic(
     return magic, False
 
 
-def _version(client: QmiClient, version_type: int) -> str:
-    response = client.call(dms.foxconn_get_firmware_version, version_type, service=client.service)
-    return dms.firmware_version(response)
+def _ask_version(client: QmiClient, version_type: int) -> QmiPending:
+    return client.submit(dms.foxconn_get_firmware_version, version_type, service=client.service)
 
 
 def _send_v2(client: QmiClient, magic: str, failures: list[str]) -> int | None:

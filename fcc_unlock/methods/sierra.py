@@ -23,10 +23,13 @@ def status(session: MbimSession) -> lockstate.Verdict:
 
 
 def unlock(session: MbimSession) -> str:
-    before = status(session)
-    if before.state == lockstate.UNLOCKED:
-        return lockstate.ALREADY_UNLOCKED
+    # The lock check rides along with the client allocation: OPEN, (RADIO_STATE +
+    # Allocate CID), Set FCC Authentication, Release CID, CLOSE -- five round trips.
+    question = lockstate.ask_radio_state(session)
     with QmiClient(session, Service.DMS) as client:
+        before = lockstate.radio_state_check(session, question)
+        if before.state == lockstate.UNLOCKED:
+            return lockstate.ALREADY_UNLOCKED  # no unlock request; the client is released
         try:
             client.call(dms.set_fcc_authentication)
         except QmiFailure as failure:

@@ -8,11 +8,13 @@ Per-reply latency and chunked writes (fault knobs) are applied here.
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import threading
 import time
 import tty
+from collections import deque
 
 from fcc_unlock.sim.model import HangUp, SimModem, Write
 
@@ -58,30 +60,38 @@ class PtyModem:
         self.stop()
 
     def serve(self) -> None:
+        """Read host bytes, feed the model, write its replies when they are due.
+
+        A reply is due ``latency`` after the request that caused it arrived, however
+        many other requests are in flight: a modem working on several commands at once.
+        Reading goes on meanwhile. An unplug happens the moment its request arrives.
+        """
         poll = select.poll()
         poll.register(self._master, select.POLLIN)
         poll.register(self._stop_r, select.POLLIN)
+        due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
         while self._master >= 0:
-            for fd, _ in poll.poll():
+            wait_ms = None if not due else max(0, math.ceil((due[0][0] - time.monotonic()) * 1000))
+            for fd, _ in poll.poll(wait_ms):
                 if fd == self._stop_r:
                     return
-            try:
-                data = os.read(self._master, 65536)
-            except OSError:
-                return
-            with self.lock:
-                actions = self.modem.receive_data(data, time.monotonic())
-            for action in actions:
-                if isinstance(action, HangUp):
-                    self._close()
+                try:
+                    data = os.read(self._master, 65536)
+                except OSError:
                     return
-                self._write(action)
+                now = time.monotonic()
+                with self.lock:
+                    actions = self.modem.receive_data(data, now)
+                for action in actions:
+                    if isinstance(action, HangUp):
+                        self._close()
+                        return
+                    due.append((now + self.modem.faults.latency, action))
+            while due and due[0][0] <= time.monotonic():
+                self._write(due.popleft()[1])
 
     def _write(self, action: Write) -> None:
-        faults = self.modem.faults
-        if faults.latency:
-            time.sleep(faults.latency)
-        size = faults.chunk_size or len(action.data)
+        size = self.modem.faults.chunk_size or len(action.data)
         for start in range(0, len(action.data), size):
             if start:
                 time.sleep(CHUNK_PAUSE)

@@ -98,7 +98,8 @@ def test_fox_service_for_the_firmware_versions_too(sim_factory):
     assert result.returncode == 0, result.stderr
     assert "unlocked (v2 on the FOX service)" in result.stderr
     versions = [r.qmi.service for r in sim.modem.transcript if r.kind == "foxconn-version"]
-    assert versions == [Service.DMS, Service.FOX, Service.FOX]  # DMS refused, then FOX
+    # Both DMS questions go out together (one round trip) and are refused; then FOX.
+    assert versions == [Service.DMS, Service.DMS, Service.FOX, Service.FOX]
     assert "get-ids" in kinds(sim)  # the IMEI still comes from DMS
     assert auths(sim) == [(Service.FOX, V2_TLVS)]  # no DMS v2 without the inputs
     assert_clean_exit(sim)
@@ -130,7 +131,9 @@ def test_already_unlocked_sends_nothing_unlock_related(sim_factory):
     result = unlock(sim)
     assert result.returncode == 0, result.stderr
     assert "foxconn: already unlocked in" in result.stderr
-    assert kinds(sim) == ["open", "radio-state", "close"]
+    # The lock check rides along with the client allocation, so the client is
+    # allocated and released; nothing else is sent.
+    assert kinds(sim) == ["open", "radio-state", "qmi-allocate", "qmi-release", "close"]
 
 
 def test_hardware_switch_off_still_unlocks_and_says_so(sim_factory):

@@ -31,7 +31,9 @@ def test_radio_already_on_means_already_unlocked(sim_factory):
     result = unlock(sim, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["result"] == "already unlocked"
-    assert kinds(sim) == ["open", "radio-state", "close"]  # no QMI client, no 0x555F
+    # No 0x555F. The lock check rides along with the client allocation (one round trip
+    # for both), so the client is allocated and released.
+    assert kinds(sim) == ["open", "radio-state", "qmi-allocate", "qmi-release", "close"]
 
 
 def test_unlocked_but_radio_off_is_unlocked_again(sim_factory):

@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-WATCHED = ("pyudev", "construct", "json", "logging", "typing", "re")
+WATCHED = ("pyudev", "construct", "json", "logging", "typing", "re", "shutil", "socket", "importlib")
 asked = []
 original_import = builtins.__import__
 

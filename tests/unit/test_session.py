@@ -862,3 +862,120 @@ def test_qmi_transaction_ids_wrap_and_skip_zero(session):
 def test_call_before_allocate_is_a_programming_error(session):
     with pytest.raises(RuntimeError, match="not allocated"):
         QmiClient(session, Service.DMS).call(dms.set_fcc_authentication)
+
+
+# --- several commands in flight (submit / wait) ----------------------------------------
+
+
+def caps_and_radio(session: MbimSession):
+    caps = session.submit(mbim.BASIC_CONNECT, BasicConnectCid.DEVICE_CAPS, CommandType.QUERY)
+    radio = session.submit(mbim.BASIC_CONNECT, BasicConnectCid.RADIO_STATE, CommandType.QUERY)
+    return caps, radio
+
+
+def test_submitted_commands_are_all_sent_before_any_reply_is_awaited(session, transport, clock, modem):
+    # Each reply takes a second: two in flight cost one second, not two.
+    modem.on_command = lambda m: [(1.0, CommandDone(m.transaction_id, m.service_id, m.cid, Status.NONE))]
+    session.open()
+    caps, radio = caps_and_radio(session)
+    assert [m.cid for m in transport.sent(Command)] == [
+        BasicConnectCid.DEVICE_CAPS,
+        BasicConnectCid.RADIO_STATE,
+    ]
+    assert session.wait(radio).cid == BasicConnectCid.RADIO_STATE  # the later one first
+    assert session.wait(caps).cid == BasicConnectCid.DEVICE_CAPS  # kept while we waited for the other
+    assert clock.now == 1.0
+
+
+def test_replies_out_of_order_reach_their_own_command(session, transport, modem):
+    held = []
+
+    def on_command(message):
+        held.append(CommandDone(message.transaction_id, message.service_id, message.cid, Status.NONE))
+        return list(reversed(held)) if len(held) == 2 else []  # answer both, the last one first
+
+    modem.on_command = on_command
+    session.open()
+    caps, radio = caps_and_radio(session)
+    assert session.wait(caps).transaction_id == caps.request.transaction_id
+    assert session.wait(radio).transaction_id == radio.request.transaction_id
+
+
+def test_an_early_error_for_a_submitted_command_waits_for_it(session, modem):
+    def on_command(m):
+        if m.cid == BasicConnectCid.DEVICE_CAPS:
+            return [overrunning_reply(m)]
+        return [CommandDone(m.transaction_id, m.service_id, m.cid, Status.NONE)]
+
+    modem.on_command = on_command
+    session.open()
+    caps, radio = caps_and_radio(session)
+    assert session.wait(radio).status == Status.NONE  # the malformed caps reply does not fail this
+    with pytest.raises(ProtocolError, match="malformed reply to BasicConnect CID 1"):
+        session.wait(caps)
+
+
+def overrunning_reply(message: Command) -> bytes:
+    """A COMMAND_DONE for ``message`` whose buffer length overruns the message."""
+    raw = bytearray(CommandDone(message.transaction_id, message.service_id, message.cid, 0, b"xy").encode())
+    raw[44:48] = (200).to_bytes(4, "little")
+    return bytes(raw)
+
+
+def test_a_reply_after_its_wait_gave_up_is_stale(session, transport, clock, modem):
+    modem.on_command = lambda m: [(5.0, CommandDone(m.transaction_id, m.service_id, m.cid, Status.NONE))]
+    session.open()
+    caps, _ = caps_and_radio(session)
+    with pytest.raises(Timeout):
+        session.wait(caps, timeout=1.0)
+    # Its reply arrives later, during another wait: skipped as stale, not kept.
+    query_caps(session)
+    assert caps.request.transaction_id not in session._inbox
+
+
+def test_not_opened_reopens_once_and_resends_every_command_of_the_old_session(session, transport, modem):
+    # The modem lost the session: it answers both commands in flight with NOT_OPENED.
+    # One re-OPEN, then each command is sent again (new tids), and both succeed.
+    lost = {"yes": True}
+
+    def on_command(message):
+        if lost["yes"]:
+            return [FunctionError(message.transaction_id, ProtocolErrorCode.NOT_OPENED)]
+        return [CommandDone(message.transaction_id, message.service_id, message.cid, Status.NONE)]
+
+    def on_open(message):
+        lost["yes"] = False
+        return [OpenDone(message.transaction_id, Status.NONE)]
+
+    modem.on_command = on_command
+    session.open()
+    modem.on_open = on_open
+    caps, radio = caps_and_radio(session)
+    assert session.wait(caps).status == Status.NONE
+    assert session.wait(radio).status == Status.NONE
+    assert len(transport.sent(Open)) == 2  # one re-OPEN for both
+    assert [m.cid for m in transport.sent(Command)] == [1, 3, 1, 3]
+    assert len(set(tids(transport.sent(Command)))) == 4
+
+
+def test_the_second_loss_of_a_session_is_an_error(session, modem):
+    modem.on_command = lambda m: [FunctionError(m.transaction_id, ProtocolErrorCode.NOT_OPENED)]
+    session.open()
+    caps, _ = caps_and_radio(session)
+    with pytest.raises(ProtocolError, match="NotOpened"):
+        session.wait(caps)
+
+
+def test_qmi_requests_in_flight_together(session, transport, modem):
+    with QmiClient(session, Service.DMS) as client:
+        ids = client.submit(dms.get_ids)
+        mode = client.submit(dms.get_operating_mode)
+        assert client.result(mode).message_id == mode.request.message_id
+        assert client.result(ids).message_id == ids.request.message_id
+    sent = [qmi.decode(m.information_buffer) for m in transport.sent(Command)]
+    assert [m.message_id for m in sent] == [
+        CtlMessage.ALLOCATE_CID,
+        dms.DmsMessage.GET_IDS,
+        dms.DmsMessage.GET_OPERATING_MODE,
+        CtlMessage.RELEASE_CID,
+    ]
