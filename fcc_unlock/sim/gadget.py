@@ -25,11 +25,21 @@ wMaxControlMessage = 256 and never sends a transfer larger than that. Replies lo
 than 256 bytes become MBIM fragments, and the host must learn the 256 (cdc-wdm's
 IOCTL_WDM_MAX_COMMAND) to keep its own messages within it.
 
+A second limit concerns hosts that send the next command before the last is answered
+(MBIM allows several in flight). gadgetfs takes in the data of a control OUT transfer
+before it tells us about the request, and holds one such request: when the next
+SEND_ENCAPSULATED_COMMAND arrives before we have read the last, the last is lost (the
+read fails with EIDRM, counted as ``overrun`` in the status, or its event is replaced).
+A real modem NAKs the next transfer until it is ready. To get the same pacing, run the
+gadget at real-time priority on a single CPU (``chrt -f 10``, as the VM test does): it
+then always reads a request before the host can send another.
+
 Stdlib and our codecs only, like the rest of the simulator.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -198,6 +208,7 @@ class GadgetModem:
         self.state = "starting"
         self.to_modem: list[int] = []  # size of every control transfer the host sent
         self.to_host: list[dict[str, object]] = []  # size (and fragment) of every reply transfer
+        self.overrun = 0  # control requests gadgetfs dropped before we could read them
         self.strings = {
             1: "fcc-unlock simulator",
             2: modem.personality.model,
@@ -235,9 +246,17 @@ class GadgetModem:
             self._set_state("plugged")
             threading.Thread(target=self._announce, name="gadget-notify", daemon=True).start()
             while not self.modem.hung_up:
-                data = os.read(self._ep0, GADGETFS_EVENT.size * 8)
-                for offset in range(0, len(data) - GADGETFS_EVENT.size + 1, GADGETFS_EVENT.size):
-                    self._event(data[offset : offset + GADGETFS_EVENT.size])
+                try:
+                    data = os.read(self._ep0, GADGETFS_EVENT.size * 8)
+                    for offset in range(0, len(data) - GADGETFS_EVENT.size + 1, GADGETFS_EVENT.size):
+                        self._event(data[offset : offset + GADGETFS_EVENT.size])
+                except OSError as error:
+                    if error.errno != errno.EIDRM:
+                        raise
+                    # A new control request came before we had answered the last one.
+                    self.overrun += 1
+                    self._log("control request lost: the next one arrived before it was read (EIDRM)")
+                    self._write_status()
         except Unplugged:
             pass
         finally:
@@ -405,6 +424,7 @@ class GadgetModem:
             "transcript": [record(received) for received in modem.transcript],
             "to_modem": self.to_modem,
             "to_host": self.to_host,
+            "overrun": self.overrun,
         }
 
     def _set_state(self, state: str) -> None:

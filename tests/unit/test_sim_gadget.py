@@ -109,6 +109,7 @@ def test_replies_are_queued_and_recorded(tmp_path):
     assert status["to_modem"] == [16, 48, 12]
     assert status["locked"] is True
     assert status["ids"] == "1199:9079"
+    assert status["overrun"] == 0
 
 
 def test_small_transfers_fragment_the_replies():
