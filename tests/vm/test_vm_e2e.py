@@ -22,7 +22,7 @@ real cdc_mbim and cdc_wdm bind it, the real systemd-udevd runs the rule, and the
   the rule's method, the same way.
 
 The kernel and root file system are cached in $FCC_UNLOCK_VM_WORK (default
-.cache/vm-work): about a minute to build from nothing, then about 20 s a run. Needs root,
+.cache/vm-work): about a minute to build from nothing, then 20-30 s a run. Needs root,
 apt, qemu-system-x86, debootstrap and cpio on an amd64 Debian: skipped without them,
 except in CI (FCC_UNLOCK_CI=1), where that is a failure.
 """
@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 WORK = Path(os.environ.get("FCC_UNLOCK_VM_WORK", ROOT / ".cache" / "vm-work"))
 HOST_TOOLS = ("qemu-system-x86_64", "debootstrap", "cpio", "dpkg-deb")
 BUILD_SECONDS = 600  # from nothing: ~1 minute with a reachable Debian mirror
-BOOT_SECONDS = 300  # one boot: ~25 s on an idle 2-core TCG host
+BOOT_SECONDS = 300  # one boot: 20-25 s on a 2-core TCG host
 
 # A stand-in rules file for a checkout without udev/*.rules (there was one before the
 # generated udev/85-fcc-unlock.rules existed). None: the shipped rules are required.
