@@ -8,7 +8,6 @@ Per-reply latency and chunked writes (fault knobs) are applied here.
 
 from __future__ import annotations
 
-import math
 import os
 import select
 import threading
@@ -66,13 +65,13 @@ class PtyModem:
         many other requests are in flight: a modem working on several commands at once.
         Reading goes on meanwhile. An unplug happens the moment its request arrives.
         """
-        poll = select.poll()
-        poll.register(self._master, select.POLLIN)
-        poll.register(self._stop_r, select.POLLIN)
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
         while self._master >= 0:
-            wait_ms = None if not due else max(0, math.ceil((due[0][0] - time.monotonic()) * 1000))
-            for fd, _ in poll.poll(wait_ms):
+            # select() rather than poll(): microseconds, not whole milliseconds, so a
+            # 10 ms latency is 10 ms and not up to 11.
+            wait = None if not due else max(0.0, due[0][0] - time.monotonic())
+            readable, _, _ = select.select([self._master, self._stop_r], [], [], wait)
+            for fd in readable:
                 if fd == self._stop_r:
                     return
                 try:
