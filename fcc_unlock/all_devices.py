@@ -14,9 +14,9 @@ from fcc_unlock.exitcodes import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from argparse import Namespace
     from collections.abc import Iterable, Sequence
 
+    from fcc_unlock.cli import Args
     from fcc_unlock.log import Log
     from fcc_unlock.ports import PresentPort
     from fcc_unlock.runner import Outcome, Tracer
@@ -99,7 +99,7 @@ def _unsupported(port: PresentPort) -> Outcome:
     return outcome
 
 
-def command(args: Namespace) -> int:
+def command(args: Args) -> int:
     """``fcc-unlock --all`` from the parsed command line."""
     import sys
 

@@ -10,7 +10,6 @@ fcc-unlock --demo [--vendor NAME]
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
@@ -23,27 +22,39 @@ from fcc_unlock.runner import DEFAULT_TIMEOUT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
-    from types import FrameType
-    from typing import Callable
+    from types import FrameType, SimpleNamespace
+    from typing import Callable, Union
+
+    Args = Union[argparse.Namespace, SimpleNamespace]
 
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome
 
 METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
 WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
+LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
-
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter, sized without shutil.
-
-    argparse builds a formatter for every add_argument() and sizes it with
-    shutil.get_terminal_size(); importing shutil alone costs the hotplug path more
-    than a round trip to the modem.
-    """
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=terminal_columns() - 2)
+# Every option's value when not given: argparse and quick_parse() both start from this.
+DEFAULTS = {
+    "device": None,
+    "method": None,
+    "timeout": DEFAULT_TIMEOUT,
+    "verbose": False,
+    "json": False,
+    "log": "auto",
+    "radio_on": False,
+    "status": False,
+    "list": False,
+    "transport": "auto",
+    "all": False,
+    "udev": False,
+    "ids": None,
+    "modemmanager": None,
+    "demo": False,
+    "vendor": "sierra",
+}
 
 
 def terminal_columns() -> int:
@@ -58,6 +69,15 @@ def terminal_columns() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+        # argparse sizes a formatter for every add_argument() with
+        # shutil.get_terminal_size(); importing shutil alone costs more than a round
+        # trip to the modem.
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, width=terminal_columns() - 2)
+
     exit_codes = "\n".join(f"  {int(code):>3}  {text}" for code, text in DESCRIPTIONS.items())
     parser = argparse.ArgumentParser(
         prog="fcc-unlock",
@@ -72,8 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-t",
         "--timeout",
-        type=_seconds,
-        default=DEFAULT_TIMEOUT,
+        type=argparse_type(parse_seconds),
         metavar="SECONDS",
         help=f"hard deadline for the whole run (default {DEFAULT_TIMEOUT:g})",
     )
@@ -81,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     parser.add_argument(
         "--log",
-        choices=("auto", "stderr", "syslog"),
-        default="auto",
+        choices=LOG_DESTINATIONS,
         help="where the result line goes (auto: stderr on a terminal or under systemd, else syslog too)",
     )
     parser.add_argument(
@@ -100,7 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
         dest="transport",
         action="store_const",
         const="proxy",
-        default="auto",
         help="talk through mbim-proxy (default: when one is listening, else open DEVICE)",
     )
     transport.add_argument(
@@ -113,35 +130,116 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--all", action="store_true", help="unlock every present modem of the device table")
     parser.add_argument("--udev", action="store_true", help="run by the udev rule: log to syslog")
     parser.add_argument(
-        "--ids", type=_ids, metavar="VVVV:PPPP", help="the modem's ids, as the udev rule matched"
+        "--ids",
+        type=argparse_type(parse_ids),
+        metavar="VVVV:PPPP",
+        help="the modem's ids, as the udev rule matched",
     )
     parser.add_argument(
         "--modemmanager", nargs="+", metavar="ARG", help="ModemManager dispatcher call: DBUS_PATH PORT..."
     )
     parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
-    parser.add_argument("--vendor", default="sierra", help="personality of the --demo modem")
+    parser.add_argument("--vendor", help="personality of the --demo modem")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.set_defaults(**DEFAULTS)
     return parser
 
 
-def _seconds(text: str) -> float:
+def parse_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise ValueError(f"not a number of seconds: {text!r}") from None
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError("timeout must be between 0 and 3600 seconds")
+        raise ValueError("timeout must be between 0 and 3600 seconds")
     return value
 
 
-def _ids(text: str) -> str:
-    from fcc_unlock.ids import parse_ids
+def parse_ids(text: str) -> str:
+    from fcc_unlock.ids import parse_ids as check
 
-    try:
-        parse_ids(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    check(text)
     return text.lower()
+
+
+def argparse_type(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """``parse`` for argparse: its ValueError becomes argparse's error message."""
+
+    def convert(text: str) -> object:
+        import argparse
+
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+# The options of a plain unlock, the form the udev rule, the units and scripts use.
+FLAGS = {
+    "-v": ("verbose", True),
+    "--verbose": ("verbose", True),
+    "--json": ("json", True),
+    "--radio-on": ("radio_on", True),
+    "--udev": ("udev", True),
+    "--proxy": ("transport", "proxy"),
+    "--no-proxy": ("transport", "chardev"),
+}
+VALUED: dict[str, tuple[str, Callable[[str], object]]] = {
+    "-m": ("method", lambda text: _choice(text, METHOD_NAMES)),
+    "--method": ("method", lambda text: _choice(text, METHOD_NAMES)),
+    "-t": ("timeout", parse_seconds),
+    "--timeout": ("timeout", parse_seconds),
+    "--log": ("log", lambda text: _choice(text, LOG_DESTINATIONS)),
+    "--ids": ("ids", parse_ids),
+}
+
+
+def quick_parse(argv: Sequence[str]) -> SimpleNamespace | None:
+    """Parse a plain unlock command line without argparse, or None for anything else.
+
+    argparse, with the gettext and locale it imports and the parser it builds, costs
+    the hotplug path more than a round trip to the modem. This takes only the options
+    of FLAGS and VALUED and one DEVICE, each value valid; any other word, a bad value
+    or a repeated transport choice returns None, and argparse then parses (and
+    reports). tests/unit/test_cli_quick_parse.py checks both read the same.
+    """
+    from types import SimpleNamespace
+
+    values: dict[str, object] = dict(DEFAULTS)
+    words = iter(argv)
+    transport_chosen = False
+    for word in words:
+        name, equals, inline = word.partition("=")
+        if word in FLAGS:
+            dest, value = FLAGS[word]
+            if dest == "transport":
+                if transport_chosen and values[dest] != value:
+                    return None  # --proxy with --no-proxy: argparse's error to give
+                transport_chosen = True
+            values[dest] = value
+        elif name in VALUED:
+            dest, parse = VALUED[name]
+            text = inline if equals else next(words, None)
+            if text is None or (not equals and text.startswith("-")):
+                return None
+            try:
+                values[dest] = parse(text)
+            except ValueError:
+                return None
+        elif not word.startswith("-") and values["device"] is None:
+            values["device"] = word
+        else:
+            return None
+    return SimpleNamespace(**values)
+
+
+def _choice(text: str, choices: tuple[str, ...]) -> str:
+    if text not in choices:
+        raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,11 +249,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if invoked_by_modemmanager(argv):
         argv.insert(0, "--modemmanager")
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return ExitCode.OK if exit_.code == 0 else ExitCode.USAGE
+    args: Args | None = quick_parse(argv)
+    if args is None:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:
+            return ExitCode.OK if exit_.code == 0 else ExitCode.USAGE
     try:
         if args.demo:
             from fcc_unlock.demo import run_demo
@@ -174,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return all_devices.command(args)
         if not args.device:
-            parser.print_usage(sys.stderr)
+            build_parser().print_usage(sys.stderr)
             print("fcc-unlock: error: a DEVICE is required (or --all, --demo, --list)", file=sys.stderr)
             return ExitCode.USAGE
         if args.status:
@@ -195,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERNAL
 
 
-def unlock_command(args: argparse.Namespace) -> int:
+def unlock_command(args: Args) -> int:
     from fcc_unlock.lock import lock_dir
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Outcome, unlock

@@ -22,9 +22,9 @@ from fcc_unlock.exitcodes import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from argparse import Namespace
     from collections.abc import Sequence
 
+    from fcc_unlock.cli import Args
     from fcc_unlock.devices import Device
     from fcc_unlock.log import Log
     from fcc_unlock.runner import Tracer
@@ -134,7 +134,7 @@ def lookup_by_ids(ids: str) -> Device | None:
     return None
 
 
-def command(args: Namespace, started: float) -> int:
+def command(args: Args, started: float) -> int:
     """``fcc-unlock --modemmanager <D-Bus path> <port>...`` from the parsed command line."""
     import sys
 

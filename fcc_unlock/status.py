@@ -24,9 +24,9 @@ from fcc_unlock.mbim import constants as mbim
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import argparse
     from typing import Callable
 
+    from fcc_unlock.cli import Args
     from fcc_unlock.runner import Tracer
     from fcc_unlock.session import MbimSession
 
@@ -160,7 +160,7 @@ def run_status(
     return report
 
 
-def status_command(args: argparse.Namespace) -> int:
+def status_command(args: Args) -> int:
     """``--status``: resolve the modem (for its name), survey it, print the report."""
     from fcc_unlock.log import Log
 

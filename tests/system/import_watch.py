@@ -15,7 +15,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-WATCHED = ("pyudev", "construct", "json", "logging", "typing", "re", "shutil", "socket", "importlib")
+WATCHED = (
+    "pyudev", "construct", "json", "logging", "typing", "re", "shutil", "socket", "importlib",
+    "argparse", "gettext", "locale",
+)  # fmt: skip
 asked = []
 original_import = builtins.__import__
 

@@ -1,5 +1,6 @@
 """The hotplug path stays lean: no pyudev, construct, json, logging, typing, re, shutil,
-socket or importlib from us.
+socket or importlib from us, and none of argparse, gettext or locale at all (a plain
+unlock command line is parsed by cli.quick_parse()).
 
 Importing construct alone costs about four bare interpreter start-ups; the udev
 rule's run must stay within a few. import_watch.py records every import fcc_unlock
@@ -36,16 +37,6 @@ def watch(*args: str, env_extra: dict[str, str] | None = None) -> dict:
     return ast.literal_eval(run.stdout.strip().splitlines()[-1])
 
 
-def test_argparse_alone_brings_re():
-    run = subprocess.run(
-        [sys.executable, "-S", "-c", "import sys, argparse; print('re' in sys.modules)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert run.stdout.strip() == "True"  # so "re" below is the standard library's doing
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -63,7 +54,7 @@ def test_unlock_runs_import_nothing_heavy(args, sim, tmp_path):
     )
     assert result["code"] == 0
     assert result["asked"] == []
-    assert set(result["loaded"]) <= {"re", "importlib"}  # re: argparse; importlib: runpy (the harness)
+    assert set(result["loaded"]) <= {"importlib"}  # runpy's, the harness
     assert not sim.modem.locked
 
 
@@ -73,4 +64,4 @@ def test_run_through_mbim_proxy_imports_nothing_heavy(tmp_path):
     assert watched["code"] == 0, result["err"]
     assert "mbim-proxy:" in result["err"]
     assert watched["asked"] == []
-    assert set(watched["loaded"]) <= {"re", "importlib"}
+    assert set(watched["loaded"]) <= {"importlib"}
