@@ -3,7 +3,7 @@
 udevd substitutes $devnode, gives the program no terminal and discards its output,
 and waits for it: the command must end within its deadline, leave no process
 behind, and say what happened in syslog. The program is invoked through a file
-like the console script pip installs as /usr/bin/fcc-unlock.
+like the script pip installs as /usr/bin/fcc-unlock.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ def rule_command(ids: str) -> list[str]:
 
 @pytest.fixture
 def console_script(tmp_path):
-    """A stand-in for /usr/bin/fcc-unlock as pip writes it."""
+    """scripts/fcc-unlock installed as pip would (its ``#!python`` made this Python),
+    with the checkout put on sys.path since udev gives the program a bare environment."""
+    shebang, body = (ROOT / "scripts" / "fcc-unlock").read_text().split("\n", 1)
+    assert shebang == "#!python"
     path = tmp_path / "fcc-unlock"
-    path.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "from fcc_unlock.cli import main\nsys.exit(main())\n"
-    )
+    path.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n{body}")
     path.chmod(0o755)
     return str(path)
 
