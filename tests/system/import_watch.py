@@ -4,8 +4,9 @@
 
 Prints one line, a Python literal: {"code": exit status, "asked": [imports of the
 watched modules made by fcc_unlock code, anywhere, at any time], "loaded": [watched
-modules in sys.modules at the end]}. Run with -S so that site's own imports do not
-hide ours; the checkout is put on sys.path here.
+modules in sys.modules at the end that this harness had not loaded itself]}. Run
+with -S so that site's own imports do not hide ours; the checkout is put on
+sys.path here.
 """
 
 import builtins
@@ -30,6 +31,7 @@ def watching_import(name, globals=None, locals=None, fromlist=(), level=0):
     return original_import(name, globals, locals, fromlist, level)
 
 
+preloaded = {name for name in WATCHED if name in sys.modules}  # runpy's own (importlib, on 3.9 typing, re)
 builtins.__import__ = watching_import
 sys.argv = ["fcc-unlock", *sys.argv[1:]]
 try:
@@ -38,5 +40,5 @@ try:
 except SystemExit as exit_:
     code = exit_.code
 builtins.__import__ = original_import
-loaded = sorted(name for name in WATCHED if name in sys.modules)
+loaded = sorted(name for name in WATCHED if name in sys.modules and name not in preloaded)
 print(repr({"code": code, "asked": asked, "loaded": loaded}))
