@@ -3,8 +3,9 @@
 This is where the sans-I/O codecs meet a transport and the clock. ``MbimSession``
 opens (re-sending OPEN until the modem answers), runs commands with deadlines while
 skipping indications, stale replies and garbage, handles FUNCTION_ERROR and the
-"already open" quirk, and always CLOSEs what it opened. ``QmiClient`` allocates a QMI
-client id through the MBIM QMI service and always releases it.
+"already open" quirk, and always CLOSEs what it opened. Several commands may be in
+flight (``submit()`` now, ``wait()`` later). ``QmiClient`` allocates a QMI client id
+through the MBIM QMI service and always releases it.
 
 Two deadlines bound a run: ``deadline`` for the work, and ``cleanup_deadline`` (a
 little later) for releasing and closing, so cleanup happens even after a timeout and
@@ -57,6 +58,13 @@ class Pending:
 
 
 class MbimSession:
+    """MBIM OPEN .. commands .. CLOSE over one transport, every wait bounded.
+
+    ``with MbimSession(port, deadline, cleanup_deadline) as session:`` opens, and
+    closes on the way out whatever happened. ``send_close=False`` leaves the CLOSE out
+    (a session someone else owns).
+    """
+
     def __init__(
         self,
         transport: object,
