@@ -288,6 +288,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return unlock_command(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Whoever read our output went away (`fcc-unlock --list | head`): no traceback,
+        # no complaint at exit when Python flushes stdout again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.IO_ERROR
     except Exception as error:  # a bug: say so in one line, with the exit code for bugs
         print(f"fcc-unlock: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         if os.environ.get("FCC_UNLOCK_DEBUG"):

@@ -84,7 +84,7 @@ class Log:
     def __init__(
         self, destination: str = "auto", verbose: bool = False, stream: TextIO | None = None
     ) -> None:
-        self.stream = sys.stderr if stream is None else stream
+        self.stream: TextIO | None = sys.stderr if stream is None else stream
         self.verbose = verbose
         self.to_stream = destination != "syslog"
         self.to_syslog = wants_syslog(destination, self.stream)
@@ -93,7 +93,7 @@ class Log:
         """The one line a run leaves behind."""
         sent = self.to_syslog and send_syslog(LOG_INFO if ok else LOG_ERR, line)
         if self.to_stream or not sent:
-            print(f"{IDENT}: {line}", file=self.stream, flush=True)
+            self._write(f"{IDENT}: {line}")
 
     def trace(self, direction: str, item: object) -> None:
         """One traced message or note (``-v``); to the stream only."""
@@ -102,4 +102,15 @@ class Log:
         from fcc_unlock.trace import format_event
 
         for line in format_event(direction, item):
+            self._write(line)
+
+    def _write(self, line: str) -> None:
+        # Words must never stop the work: a trace line failing in the middle of a
+        # session (stderr a closed pipe: `fcc-unlock -v ... | head`) would skip the
+        # release and the CLOSE. Once the stream fails, it is left alone.
+        if self.stream is None:
+            return
+        try:
             print(line, file=self.stream, flush=True)
+        except (OSError, ValueError):
+            self.stream = None
