@@ -25,7 +25,7 @@ import select
 import sys
 import time
 
-from fcc_unlock.errors import DeviceError, ProtocolError, Timeout
+from fcc_unlock.errors import Busy, DeviceError, ProtocolError, Timeout
 from fcc_unlock.mbim import _structs as wire
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import (
@@ -50,6 +50,7 @@ CONFIGURATION_TID = 1  # the proxy answers it itself; the session's ids start af
 MAX_PROXY_MESSAGE = 64 * 1024
 RECEIVE_SIZE = 65536
 NOT_LISTENING = (errno.ECONNREFUSED, errno.ENOENT)
+CONNECT_RETRY_SECONDS = 0.01
 
 
 class NoProxy(DeviceError):
@@ -80,7 +81,7 @@ class ProxyTransport:
         self._trace = trace
         self._clock = clock
         self._early = b""  # bytes after the CONFIGURATION reply: the session's
-        self._sock: _socket.socket | None = connect(address or PROXY_ADDRESS)
+        self._sock: _socket.socket | None = connect(address or PROXY_ADDRESS, deadline, clock)
         try:
             check_peer(self._sock)
             self._poll = select.poll()
@@ -248,20 +249,32 @@ class ProxyTransport:
             self._trace(direction, item)
 
 
-def connect(address: str = PROXY_ADDRESS) -> _socket.socket:
-    """A non-blocking stream connection to the proxy; ``NoProxy`` if none listens."""
+def connect(
+    address: str = PROXY_ADDRESS, deadline: float | None = None, clock: Callable[[], float] = time.monotonic
+) -> _socket.socket:
+    """A non-blocking stream connection to the proxy; ``NoProxy`` if none listens.
+
+    A listener that stops accepting fills its backlog, and a blocking connect() would
+    then wait forever: connect without blocking, and try again until ``deadline``.
+    """
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
-    try:
-        sock.connect(address)
-    except OSError as error:
-        sock.close()
-        where = address.replace("\0", "@")
-        if error.errno in NOT_LISTENING:
-            raise NoProxy(f"no mbim-proxy is listening on {where}") from None
-        reason = os.strerror(error.errno or 0)
-        raise DeviceError(f"cannot connect to mbim-proxy on {where}: {reason}") from None
     sock.setblocking(False)
-    return sock
+    where = address.replace("\0", "@")
+    while True:
+        try:
+            sock.connect(address)
+            return sock
+        except BlockingIOError:  # EAGAIN: the listener's backlog is full
+            if deadline is None or clock() >= deadline:
+                sock.close()
+                raise Busy(f"mbim-proxy on {where} does not accept connections") from None
+            time.sleep(CONNECT_RETRY_SECONDS)
+        except OSError as error:
+            sock.close()
+            if error.errno in NOT_LISTENING:
+                raise NoProxy(f"no mbim-proxy is listening on {where}") from None
+            reason = os.strerror(error.errno or 0)
+            raise DeviceError(f"cannot connect to mbim-proxy on {where}: {reason}") from None
 
 
 def check_peer(sock: _socket.socket) -> None:

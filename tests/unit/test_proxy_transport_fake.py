@@ -245,3 +245,35 @@ def test_proxy_socket_held_by_another_user_is_refused():
     finally:
         impostor.kill()
         impostor.wait()
+
+
+def test_a_proxy_that_stops_accepting_is_busy_not_a_hang():
+    # A listener that never accepts: once its backlog is full, a blocking connect()
+    # would wait forever. Ours gives up at the deadline with exit 7 (busy).
+    from fcc_unlock.errors import Busy
+
+    address = f"\0fcc-unlock-test-{uuid.uuid4()}"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(0)
+    fillers = []
+    try:
+        for _ in range(64):
+            filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            fillers.append(filler)
+            try:
+                filler.connect(address)
+            except BlockingIOError:
+                break
+        else:
+            pytest.fail("the backlog never filled")
+        started = time.monotonic()
+        with pytest.raises(Busy, match="does not accept connections") as raised:
+            proxy.connect(address, started + 0.3)
+        assert 0.3 <= time.monotonic() - started < 1.0
+        assert raised.value.exit_code == ExitCode.BUSY
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
