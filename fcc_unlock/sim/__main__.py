@@ -15,7 +15,7 @@ import sys
 import threading
 
 from fcc_unlock.sim.faults import KINDS, Faults
-from fcc_unlock.sim.model import Received, SimModem
+from fcc_unlock.sim.model import SimModem
 from fcc_unlock.sim.personalities import PERSONALITIES
 from fcc_unlock.sim.pty import PtyModem
 
@@ -99,24 +99,6 @@ def faults_from(args: argparse.Namespace) -> Faults:
     )
 
 
-def transcript_record(received: Received) -> dict[str, object]:
-    message = received.message
-    record: dict[str, object] = {
-        "kind": received.kind,
-        "type": message.message_type.name,
-        "tid": message.transaction_id,
-    }
-    if received.qmi is not None:
-        record["qmi"] = {
-            "service": received.qmi.service,
-            "client_id": received.qmi.client_id,
-            "tid": received.qmi.transaction_id,
-            "message_id": received.qmi.message_id,
-            "tlvs": [[t, v.hex()] for t, v in received.qmi.tlvs],
-        }
-    return record
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -141,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.transcript:
             with open(args.transcript, "w") as f:
                 for received in modem.transcript:
-                    f.write(json.dumps(transcript_record(received)) + "\n")
+                    f.write(json.dumps(received.as_dict()) + "\n")
     return 0
 
 

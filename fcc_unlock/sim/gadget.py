@@ -49,8 +49,8 @@ import threading
 import time
 
 from fcc_unlock.mbim import _structs as wire
-from fcc_unlock.mbim.messages import FRAGMENT_PREFIX_SIZE, FRAGMENTED_TYPES, Open
-from fcc_unlock.sim.model import HangUp, Received, SimModem, Write
+from fcc_unlock.mbim.messages import FRAGMENT_PREFIX_SIZE, FRAGMENTED_TYPES
+from fcc_unlock.sim.model import HangUp, SimModem, Write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -421,7 +421,7 @@ class GadgetModem:
             "open": modem.is_open,
             "host_max_control_transfer": modem.host_max_control_transfer,
             "qmi_clients": len(modem.clients),
-            "transcript": [record(received) for received in modem.transcript],
+            "transcript": [received.as_dict() for received in modem.transcript],
             "to_modem": self.to_modem,
             "to_host": self.to_host,
             "overrun": self.overrun,
@@ -442,25 +442,6 @@ class GadgetModem:
     def _log(self, text: str) -> None:
         if self.log_stream is not None:
             print(f"[gadget {time.monotonic():.3f}] {text}", file=self.log_stream, flush=True)
-
-
-def record(received: Received) -> dict[str, object]:
-    """One received message, for the status file: kind, type, TID and what matters in it."""
-    message = received.message
-    entry: dict[str, object] = {
-        "kind": received.kind,
-        "type": message.message_type.name,
-        "tid": message.transaction_id,
-    }
-    if isinstance(message, Open):
-        entry["max_control_transfer"] = message.max_control_transfer
-    if received.qmi is not None:
-        entry["qmi"] = {
-            "service": received.qmi.service,
-            "client_id": received.qmi.client_id,
-            "message_id": received.qmi.message_id,
-        }
-    return entry
 
 
 # --- command line --------------------------------------------------------------------

@@ -74,6 +74,26 @@ class Received:
     def __repr__(self) -> str:
         return f"Received({self.kind})"
 
+    def as_dict(self) -> dict[str, object]:
+        """For transcripts written to files: kind, type, TID and what matters in it."""
+        message = self.message
+        entry: dict[str, object] = {
+            "kind": self.kind,
+            "type": message.message_type.name,
+            "tid": message.transaction_id,
+        }
+        if isinstance(message, Open):
+            entry["max_control_transfer"] = message.max_control_transfer
+        if self.qmi is not None:
+            entry["qmi"] = {
+                "service": self.qmi.service,
+                "client_id": self.qmi.client_id,
+                "tid": self.qmi.transaction_id,
+                "message_id": self.qmi.message_id,
+                "tlvs": [[t, v.hex()] for t, v in self.qmi.tlvs],
+            }
+        return entry
+
 
 class SimModem:
     def __init__(self, personality: Personality, faults: Faults | None = None) -> None:
