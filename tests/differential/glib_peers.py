@@ -829,13 +829,8 @@ def qmi_read_u16s(libs: Libraries, message: MessageP, tlv_type: int, count: int)
     return values
 
 
-def qmi_read_tlv(data: bytes, tlv_type: int, layout: str) -> list[object]:
-    """Read a TLV of a QMUX frame with libqmi's typed TLV reader.
-
-    ``layout`` is a sequence of ``B`` (u8), ``H`` (u16 LE) and ``s`` (a string filling
-    the rest of the TLV, no length prefix, as the FCC-unlock TLVs carry them).
-    """
-    libs = load()
+def _qmi_message(libs: Libraries, data: bytes) -> object:
+    """libqmi's QmiMessage for one whole QMUX frame (unref it when done)."""
     glib, lib = libs.glib, libs.qmi
     raw = glib.g_byte_array_new()
     glib.g_byte_array_append(raw, data, len(data))
@@ -844,6 +839,19 @@ def qmi_read_tlv(data: bytes, tlv_type: int, layout: str) -> list[object]:
     glib.g_byte_array_unref(raw)
     if not message:
         raise libs.take_error(error, "qmi_message_new_from_raw") if error else PeerRejected("incomplete")
+    return message
+
+
+def qmi_read_tlv(data: bytes, tlv_type: int, layout: str) -> list[object]:
+    """Read a TLV of a QMUX frame with libqmi's typed TLV reader.
+
+    ``layout`` is a sequence of ``B`` (u8), ``H`` (u16 LE) and ``s`` (a string filling
+    the rest of the TLV, no length prefix, as the FCC-unlock TLVs carry them).
+    """
+    libs = load()
+    lib = libs.qmi
+    message = _qmi_message(libs, data)
+    error = GErrorP()
     try:
         length = c_uint16()
         tlv_offset = lib.qmi_message_tlv_read_init(message, tlv_type, byref(length), byref(error))
@@ -928,14 +936,8 @@ def qmi_build_response(request: bytes, error_code: int = 0) -> bytes:
     """libqmi's ``qmi_message_response_new``: the response skeleton (with result TLV)
     for a request, as qmi-proxy and libqmi's tests build them."""
     libs = load()
-    glib, lib = libs.glib, libs.qmi
-    raw = glib.g_byte_array_new()
-    glib.g_byte_array_append(raw, request, len(request))
-    error = GErrorP()
-    message = lib.qmi_message_new_from_raw(raw, byref(error))
-    glib.g_byte_array_unref(raw)
-    if not message:
-        raise libs.take_error(error, "qmi_message_new_from_raw") if error else PeerRejected("incomplete")
+    lib = libs.qmi
+    message = _qmi_message(libs, request)
     try:
         response = lib.qmi_message_response_new(message, error_code)
         try:
