@@ -330,6 +330,7 @@ def unlock_command(args: Args) -> int:
             transport=args.transport,
             lock_dir=lock_dir(),
             radio_on=args.radio_on,
+            udev=args.udev,
         )
     finally:
         disarm()

@@ -9,10 +9,11 @@ subsystems) share one lock. It comes from sysfs with plain ``os`` calls, so the
 hotplug path needs no pyudev.
 
 Waiting is bounded by the caller's deadline; a run that cannot get the lock in time
-raises ``Busy`` (exit status 7). Where no lock can be made at all (no writable /run
-early in boot, a sandbox without it) ``LockUnavailable`` tells the caller to go on
-without one: an unlock that might race is better than none. A lock directory that
-someone else could write is refused outright.
+raises ``Busy`` (exit status 7). Where no safe lock can be had (no writable /run
+early in boot, a sandbox without it, a directory someone else owns or may write, a
+lock path that is not a regular file) ``LockUnavailable`` tells the caller to go on
+without one, and the caller logs a warning: an unlock that might race is better than
+none, and better than a local user being able to stop every unlock.
 """
 
 from __future__ import annotations
@@ -111,11 +112,39 @@ class DeviceLock:
             os.close(fd)  # closing the only descriptor drops the flock
 
     def _open(self) -> int:
+        """The lock file, created if missing; only ever a regular file of ours.
+
+        Opening a FIFO would block and a device node could act on the open, so what
+        is there is looked at first (lstat, no following) and what was opened is
+        checked again (fstat): anything but a regular file means no lock.
+        """
         prepare_directory(self.directory)
-        try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        except OSError as error:
-            raise DeviceError(f"cannot open lock {self.path}: {os.strerror(error.errno or 0)}") from None
+        flags = os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY
+        for _ in range(3):  # another run may create or remove it between the two calls
+            try:
+                info = os.lstat(self.path)
+            except FileNotFoundError:
+                create = os.O_CREAT | os.O_EXCL
+            except OSError as error:
+                raise self._unavailable(error) from None
+            else:
+                if not stat.S_ISREG(info.st_mode):
+                    raise LockUnavailable(f"cannot open lock {self.path}: not a regular file")
+                create = 0
+            try:
+                fd = os.open(self.path, flags | create, 0o600)
+            except (FileExistsError, FileNotFoundError):
+                continue
+            except OSError as error:
+                raise self._unavailable(error) from None
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                return fd
+            os.close(fd)
+            raise LockUnavailable(f"cannot open lock {self.path}: not a regular file")
+        raise LockUnavailable(f"cannot open lock {self.path}: it keeps changing")
+
+    def _unavailable(self, error: OSError) -> LockUnavailable:
+        return LockUnavailable(f"cannot open lock {self.path}: {os.strerror(error.errno or 0)}")
 
 
 def prepare_directory(directory: str) -> None:
@@ -123,7 +152,9 @@ def prepare_directory(directory: str) -> None:
 
     /run/lock is world-writable: a directory someone else made (or a symlink) could
     let them hold our locks, so it must be a real directory owned by us or root that
-    nobody else may write to.
+    nobody else may write to. One that is not is left alone (LockUnavailable): a run
+    without a lock beats no run at all, which is what a local user who pre-creates
+    the directory could otherwise cause.
     """
     try:
         os.makedirs(directory, 0o755, exist_ok=True)
@@ -133,11 +164,13 @@ def prepare_directory(directory: str) -> None:
     try:
         info = os.lstat(directory)
     except OSError as error:
-        raise DeviceError(f"lock directory {directory}: {os.strerror(error.errno or 0)}") from None
+        raise LockUnavailable(f"lock directory {directory}: {os.strerror(error.errno or 0)}") from None
     if not stat.S_ISDIR(info.st_mode):
-        raise DeviceError(f"lock directory {directory} is not a directory")
-    if info.st_uid not in (0, os.geteuid()) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise DeviceError(f"lock directory {directory} is writable by others: not using it")
+        raise LockUnavailable(f"lock directory {directory} is not a directory: not using it")
+    if info.st_uid not in (0, os.geteuid()):
+        raise LockUnavailable(f"lock directory {directory} belongs to uid {info.st_uid}: not using it")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise LockUnavailable(f"lock directory {directory} is writable by others: not using it")
 
 
 def lock_device(devnode: str, deadline: float, directory: str | None = None) -> DeviceLock:

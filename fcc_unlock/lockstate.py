@@ -188,15 +188,18 @@ def ask_radio_state(session: MbimSession) -> Pending:
 
 
 def read_radio_state(
-    session: MbimSession, timeout: float = SIGNAL_SECONDS, question: Pending | None = None
+    session: MbimSession, timeout: float | None = None, question: Pending | None = None
 ) -> Evidence:
     """Basic Connect RADIO_STATE, asked now or by ``question`` earlier.
 
-    A modem that does not answer costs ``timeout``.
+    A modem that does not answer costs ``timeout``; by default an optional question's
+    share of the time left (session.optional_timeout()), so the unlock after it fits.
     """
     from fcc_unlock.mbim.basic_connect import parse_radio_state
     from fcc_unlock.mbim.messages import DecodeError
 
+    if timeout is None:
+        timeout = session.optional_timeout(SIGNAL_SECONDS)
     try:
         done = session.wait(question or ask_radio_state(session), timeout)
     except (Timeout, ProtocolError) as error:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fcc_unlock.lock import DeviceLock
     from fcc_unlock.session import MbimSession
     from fcc_unlock.transport.chardev import CharDevice
+    from fcc_unlock.transport.portcheck import CheckedPort
     from fcc_unlock.transport.proxy import ProxyTransport
 
     Tracer = Optional[Callable[[str, object], None]]
@@ -31,13 +32,14 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 8.0
+UDEV_PROXY_PATIENCE = 0.25  # seconds a udev run waits for a proxy listener to accept
 TRANSPORTS = ("auto", "proxy", "chardev")
 
 
 class Outcome:
     """What happened: the result line and the JSON document are made from this."""
 
-    __slots__ = ("device", "ids", "method", "result", "exit_code", "reason", "elapsed")
+    __slots__ = ("device", "ids", "method", "result", "exit_code", "reason", "elapsed", "warnings")
 
     def __init__(self, device: str, method: str | None, ids: str | None = None) -> None:
         self.device = device
@@ -47,6 +49,7 @@ class Outcome:
         self.exit_code = ExitCode.INTERNAL
         self.reason = ""
         self.elapsed = 0.0
+        self.warnings: list[str] = []  # what went wrong around the unlock, not in it
 
     @property
     def ok(self) -> bool:
@@ -58,9 +61,11 @@ class Outcome:
         who = " ".join(p for p in (name, self.ids) if p)
         if self.method:
             who += f" {self.method}"
+        # Warnings ride on the one line a run leaves, so the journal keeps them together.
+        warnings = "".join(f"; warning: {text}" for text in self.warnings)
         if self.ok:
-            return f"{who}: {self.result} in {self.elapsed:.2f} s"
-        return f"{who}: {self.reason} (exit {int(self.exit_code)}) after {self.elapsed:.2f} s"
+            return f"{who}: {self.result} in {self.elapsed:.2f} s{warnings}"
+        return f"{who}: {self.reason} (exit {int(self.exit_code)}) after {self.elapsed:.2f} s{warnings}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -72,6 +77,7 @@ class Outcome:
             "exit_name": self.exit_code.name.lower(),
             "reason": self.reason or None,
             "elapsed": round(self.elapsed, 3),
+            "warnings": self.warnings,
         }
 
 
@@ -89,10 +95,11 @@ def unlock(
     transport: str = "chardev",
     lock_dir: str | None = None,
     radio_on: bool = False,
+    udev: bool = False,
 ) -> Outcome:
     """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
-    ``transport`` and ``lock_dir`` as for with_session(). ``radio_on``: then switch the
+    ``transport``, ``lock_dir`` and ``udev`` as for with_session(). ``radio_on``: then switch the
     radio on and check it came on (for systems without ModemManager, which does that
     itself).
     """
@@ -120,7 +127,16 @@ def unlock(
             return result
 
         outcome.result = with_session(
-            device, start, timeout, work, trace, clock, transport=transport, lock_dir=lock_dir
+            device,
+            start,
+            timeout,
+            work,
+            trace,
+            clock,
+            transport=transport,
+            lock_dir=lock_dir,
+            udev=udev,
+            warn=outcome.warnings.append,
         )
         outcome.exit_code = ExitCode.OK
     except FccUnlockError as error:
@@ -139,21 +155,29 @@ def with_session(
     clock: Callable[[], float] = time.monotonic,
     transport: str = "chardev",
     lock_dir: str | None = None,
+    udev: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> T:
     """Open ``device``, run ``work`` in one MBIM session, CLOSE, close the port.
 
-    The work gets until ``start + timeout - reserve``; releasing and closing get the
-    rest. ``transport`` is one of TRANSPORTS; with ``lock_dir`` the run holds the
-    modem's lock (lock.py) from before opening the port until after closing it.
+    ``device`` is checked to be a modem control port before anything else happens
+    (portcheck.py): nothing is locked, opened or written otherwise. The work gets
+    until ``start + timeout - reserve``; releasing and closing get the rest.
+    ``transport`` is one of TRANSPORTS; with ``lock_dir`` the run holds the modem's
+    lock (lock.py) from before opening the port until after closing it. ``udev``: run
+    by the udev rule, where a proxy we cannot trust is passed by (open_transport()).
+    ``warn`` hears what the run went on without (the lock, the proxy).
     FccUnlockError from any step propagates.
     """
     from fcc_unlock.session import MbimSession
+    from fcc_unlock.transport.portcheck import check_port
 
+    checked = check_port(device)
     hard_deadline = start + timeout
     work_deadline = hard_deadline - cleanup_reserve(timeout)
-    lock = take_lock(device, work_deadline, lock_dir, trace) if lock_dir is not None else None
+    lock = take_lock(checked.path, work_deadline, lock_dir, trace, warn) if lock_dir is not None else None
     try:
-        with open_transport(device, transport, work_deadline, trace) as port:
+        with open_transport(device, transport, work_deadline, trace, checked, udev, warn) as port:
             if trace is not None:
                 trace(
                     "note",
@@ -174,8 +198,14 @@ def with_session(
             lock.release()
 
 
-def take_lock(device: str, deadline: float, lock_dir: str, trace: Tracer = None) -> DeviceLock | None:
-    """The modem's lock (lock.py), or None where no lock file can be made at all."""
+def take_lock(
+    device: str,
+    deadline: float,
+    lock_dir: str,
+    trace: Tracer = None,
+    warn: Callable[[str], None] | None = None,
+) -> DeviceLock | None:
+    """The modem's lock (lock.py), or None where no safe lock can be had."""
     from fcc_unlock.lock import LockUnavailable, lock_device
 
     try:
@@ -183,27 +213,63 @@ def take_lock(device: str, deadline: float, lock_dir: str, trace: Tracer = None)
     except LockUnavailable as error:
         if trace is not None:
             trace("note", f"going on without the device lock: {error}")
+        if warn is not None:
+            warn(f"no device lock ({error})")
         return None
     if trace is not None and lock.waited >= 0.01:
         trace("note", f"waited {lock.waited:.2f} s for {lock.path}")
     return lock
 
 
-def open_transport(device: str, transport: str, deadline: float, trace: Tracer = None) -> Port:
+def open_transport(
+    device: str,
+    transport: str,
+    deadline: float,
+    trace: Tracer = None,
+    checked: CheckedPort | None = None,
+    udev: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Port:
     """The port to the modem: mbim-proxy, the character device, or (auto) the proxy
-    when one is listening and the character device otherwise."""
+    when one is listening and the character device otherwise.
+
+    ``checked``: ``device`` as portcheck.check_port() found it (checked here if not
+    given). In the udev path (``udev`` with auto) no legitimate proxy can be listening
+    before ModemManager has seen the port, so a listener we cannot trust (not root,
+    or not speaking the proxy protocol) is passed by for the device itself; elsewhere
+    it is an error that says so.
+    """
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; one of: {', '.join(TRANSPORTS)}")
-    if transport != "chardev":
-        from fcc_unlock.transport.proxy import NoProxy, ProxyTransport
+    if checked is None:
+        from fcc_unlock.transport.portcheck import check_port
 
+        checked = check_port(device)
+    if transport != "chardev":
+        from fcc_unlock.transport.proxy import UNTRUSTED, NoProxy, ProxyTransport
+
+        passing_by = udev and transport == "auto"
+        patience = min(deadline, time.monotonic() + UDEV_PROXY_PATIENCE) if passing_by else None
         try:
-            return ProxyTransport(device, deadline, trace=trace)
+            # The resolved node: the proxy opens it as root, so it gets what was checked.
+            return ProxyTransport(
+                checked.path,
+                deadline,
+                trace=trace,
+                connect_deadline=patience,
+            )
         except NoProxy:
             if transport == "proxy":
                 raise
             if trace is not None:
                 trace("note", "no mbim-proxy is listening: opening the device directly")
+        except UNTRUSTED as error:
+            if not passing_by:
+                raise
+            if trace is not None:
+                trace("note", f"{error}; opening the device directly")
+            if warn is not None:
+                warn(f"passed mbim-proxy by ({error})")
     from fcc_unlock.transport.chardev import CharDevice
 
-    return CharDevice(device)
+    return CharDevice(device, checked=checked)

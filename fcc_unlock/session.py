@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 OPEN_ATTEMPT_SECONDS = 1.0  # re-send OPEN this often: a fresh modem may miss the first
 CLOSE_BEFORE_REOPEN_SECONDS = 1.0  # the "already open" quirk's CLOSE
 QMI_PROBE_SECONDS = 2.0  # how long the QMI service gets to answer before we ask DEVICE_SERVICES
+OPTIONAL_SHARE = 0.5  # of the work time left, the most an optional question may wait
 
 
 class Pending:
@@ -85,6 +86,8 @@ class MbimSession:
         self.garbage = 0  # bytes discarded so far (not MBIM); reported per wait
         self.qmi_ctl_transaction_id = 0  # QMI CTL ids are per device: shared by every QmiClient
         self._reopened = False
+        self._final_close = False  # the last CLOSE is sent: nothing may follow it
+        self._unanswered_opens: set[int] = set()  # tids of OPENs a timed-out open() sent
         self._epoch = 0  # how many times OPEN succeeded; a command knows the one it was sent in
         self._outstanding: set[int] = set()  # tids of submitted commands not yet waited for
         self._inbox: dict[int, object] = {}  # their replies (or errors), arrived early
@@ -93,7 +96,11 @@ class MbimSession:
     # --- life cycle ---------------------------------------------------------------
 
     def __enter__(self) -> MbimSession:
-        self.open()
+        try:
+            self.open()
+        except Timeout:
+            self._close_late_open()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -107,6 +114,7 @@ class MbimSession:
         while True:
             now = self.clock()
             if now >= self.deadline:
+                self._unanswered_opens = sent
                 raise self._timeout("MBIM OPEN", garbage_mark)
             if now >= next_attempt:
                 tid = self._send(Open(self._tid(), self.connection.max_control_transfer))
@@ -136,13 +144,42 @@ class MbimSession:
                 raise ProtocolError(f"modem answered MBIM OPEN with {mbim.describe_error(event.error_code)}")
             self._check_for_pending(event, sent, "MBIM OPEN")
 
+    def _close_late_open(self) -> None:
+        """After OPEN timed out: an OPEN_DONE that still comes before the cleanup
+        deadline gets its CLOSE, so the modem is not left open (best effort)."""
+        sent = self._unanswered_opens
+        if not sent or not self.send_close:
+            return
+        while True:
+            event = self._next_event(self.cleanup_deadline)
+            if event is None:
+                return
+            if isinstance(event, OpenDone) and event.transaction_id in sent:
+                if event.status == mbim.Status.NONE:
+                    self._trace("note", "OPEN_DONE came after the deadline: closing again")
+                    self._final_close = True
+                    try:
+                        self._close_and_wait(self.cleanup_deadline)
+                    except FccUnlockError as error:
+                        self._trace("note", f"MBIM CLOSE not confirmed: {error}")
+                return
+            try:
+                self._check_for_pending(event, sent, "MBIM OPEN")
+            except FccUnlockError:
+                return
+
     def close(self) -> None:
-        """CLOSE if open; bounded by the cleanup deadline; raises only if the device is gone."""
+        """CLOSE if open; bounded by the cleanup deadline; raises only if the device is gone.
+
+        This CLOSE is the session's last word: nothing is sent after it, not even a
+        HOST_ERROR for a broken fragment that arrives while it is awaited.
+        """
         if not self.is_open:
             return
         self.is_open = False
         if not self.send_close:
             return
+        self._final_close = True
         try:
             self._close_and_wait(self.cleanup_deadline)
         except DeviceError:
@@ -242,6 +279,14 @@ class MbimSession:
         )
         self._send_pending(pending)
 
+    def optional_timeout(self, limit: float) -> float:
+        """How long an optional question (a lock check) may wait for its answer.
+
+        At most ``limit``, and at most a share of the work time left, so that the
+        unlock after it always has time of its own however short the run's timeout.
+        """
+        return max(0.0, min(limit, (self.deadline - self.clock()) * OPTIONAL_SHARE))
+
     def device_services(self, timeout: float | None = None) -> list[bytes]:
         """The service UUIDs the modem lists in Basic Connect DEVICE_SERVICES."""
         from fcc_unlock.mbim.basic_connect import parse_device_services
@@ -326,7 +371,8 @@ class MbimSession:
             return
         if isinstance(event, FragmentError):
             self._trace("note", f"fragment error: {event}")
-            self._send(HostError(event.transaction_id, event.code))
+            if not self._final_close:
+                self._send(HostError(event.transaction_id, event.code))
             if event.transaction_id in pending:
                 raise ProtocolError(f"reply to {what}: {event}")
             return

@@ -15,6 +15,7 @@ verdict; failures to talk to it exit as an unlock would (timeout 4, I/O 5, ...).
 
 from __future__ import annotations
 
+import os
 import time
 
 from fcc_unlock import lockstate
@@ -176,16 +177,26 @@ def status_command(args: Args) -> int:
 
     log = Log(args.log, args.verbose)
     trace = log.trace if args.verbose else None
-    report = run_status(
-        args.device,
-        method,
-        ids,
-        model,
-        args.timeout,
-        trace,
-        transport=args.transport,
-        lock_dir=lock_dir(),
-    )
+    if method is None:
+        # Nothing names this device a modem we know: --status promises to change
+        # nothing, so not a byte goes to it (docs/safety.md).
+        report = Report(args.device, ids, None, None)
+        if os.path.lexists(args.device):
+            report.exit_code = ExitCode.UNSUPPORTED
+            report.reason = "not asked: the device table does not name this modem; --method asks it anyway"
+        else:
+            report.exit_code, report.reason = ExitCode.IO_ERROR, "no such device"
+    else:
+        report = run_status(
+            args.device,
+            method,
+            ids,
+            model,
+            args.timeout,
+            trace,
+            transport=args.transport,
+            lock_dir=lock_dir(),
+        )
     report.hint = hint
     if args.json:
         import json

@@ -1,7 +1,8 @@
 """The MBIM character device: /dev/cdc-wdmN (cdc_mbim) or /dev/wwanNmbim0 (wwan core).
 
-Kernel behaviour we rely on (protocol.md §7): one write() is one control transfer and
-is silently truncated above wMaxCommand, so the session fragments to
+Only a checked modem control port is opened (portcheck.py). Kernel behaviour we rely
+on (protocol.md §7): one write() is one control transfer and is silently truncated
+above wMaxCommand, so the session fragments to
 ``max_control_transfer`` and we treat a short write as an error; a read returns at most
 one transfer; unplug shows as ENODEV/EIO or POLLHUP|POLLERR. A pty behaves the same
 way, which is what the simulator uses.
@@ -16,6 +17,7 @@ import select
 import time
 
 from fcc_unlock.errors import Busy, DeviceError, Timeout
+from fcc_unlock.transport.portcheck import CheckedPort, check_port, verify_opened
 
 DEFAULT_MAX_CONTROL_TRANSFER = 4096
 MIN_MAX_CONTROL_TRANSFER = 64  # MBIM's floor; a smaller device value is nonsense
@@ -91,15 +93,33 @@ def max_control_transfer(fd: int, name: str, sysfs: str = "/sys") -> tuple[int, 
 
 
 class CharDevice:
-    def __init__(self, path: str, sysfs: str = "/sys") -> None:
+    """An MBIM control port opened for reading and writing, after portcheck said it is one.
+
+    ``port_type`` is the wwan port type the method needs; ``checked`` a port already
+    checked by the caller (else ``path`` is checked here).
+    """
+
+    def __init__(
+        self, path: str, sysfs: str = "/sys", port_type: str = "MBIM", checked: CheckedPort | None = None
+    ) -> None:
         self.path = path
         self.name = path[5:] if path.startswith("/dev/") else path  # for traces: "cdc-wdm0", "pts/3"
+        self._fd = -1
+        port = checked or check_port(path, port_type, sysfs)
         try:
-            self._fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+            # The resolved path, not followed again: what is opened is what was checked.
+            self._fd = os.open(
+                port.path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY | os.O_NOFOLLOW
+            )
         except OSError as error:
             raise open_error(path, error) from None
+        try:
+            verify_opened(self._fd, port)
+        except BaseException:
+            self.close()
+            raise
         self.max_control_transfer, self.max_control_transfer_source = max_control_transfer(
-            self._fd, os.path.basename(os.path.realpath(path)), sysfs
+            self._fd, os.path.basename(port.path), sysfs
         )
         self._poll = select.poll()
         self._poll.register(self._fd, select.POLLIN)
@@ -173,6 +193,10 @@ def open_error(path: str, error: OSError) -> Exception:
 
     Messages leave the device out: the result line already starts with it."""
     reason = os.strerror(error.errno or 0)
+    if error.errno == errno.ELOOP:  # O_NOFOLLOW: a symlink was put where the checked node was
+        from fcc_unlock.transport.portcheck import NotAModemPort
+
+        return NotAModemPort("became a symlink between the check and the open: not writing to it")
     if error.errno == errno.EBUSY:
         return Busy("busy (its cdc-wdm/wwan twin is open elsewhere)")
     if error.errno in (errno.EACCES, errno.EPERM):

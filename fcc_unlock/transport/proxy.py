@@ -57,12 +57,33 @@ class NoProxy(DeviceError):
     """Nobody listens on the proxy socket."""
 
 
+# What a listener we cannot trust looks like. Abstract socket names are first come,
+# first served: any local user can bind ``@mbim-proxy``. The udev path passes such a
+# listener by (runner.open_transport()); elsewhere these end the run and say why.
+
+
+class UntrustedProxy(DeviceError):
+    """The socket's owner is not root (SO_PEERCRED)."""
+
+
+class ProxyNotAccepting(Busy):
+    """The listener's backlog stays full: it does not accept connections."""
+
+
+class ProxyProtocolError(ProtocolError):
+    """The listener answered CONFIGURATION with something mbim-proxy never sends."""
+
+
+UNTRUSTED = (UntrustedProxy, ProxyNotAccepting, ProxyProtocolError)
+
+
 class ProxyTransport:
     """A connection to mbim-proxy, configured for one device.
 
     Same surface as ``CharDevice``; construction connects and completes the
     CONFIGURATION exchange before ``deadline`` (raises ``NoProxy`` if no proxy
-    listens, ``DeviceError`` if the proxy refuses or drops us).
+    listens, one of ``UNTRUSTED`` for a listener we cannot trust, ``DeviceError`` if
+    the proxy refuses or drops us). ``connect_deadline`` bounds connecting alone.
     """
 
     def __init__(
@@ -72,6 +93,7 @@ class ProxyTransport:
         address: str | None = None,
         trace: Tracer = None,
         clock: Callable[[], float] = time.monotonic,
+        connect_deadline: float | None = None,
     ) -> None:
         self.device_path = os.path.abspath(device_path)
         self.name = f"mbim-proxy:{self.device_path}"
@@ -81,7 +103,9 @@ class ProxyTransport:
         self._trace = trace
         self._clock = clock
         self._early = b""  # bytes after the CONFIGURATION reply: the session's
-        self._sock: _socket.socket | None = connect(address or PROXY_ADDRESS, deadline, clock)
+        self._sock: _socket.socket | None = connect(
+            address or PROXY_ADDRESS, deadline if connect_deadline is None else connect_deadline, clock
+        )
         try:
             check_peer(self._sock)
             self._poll = select.poll()
@@ -157,7 +181,7 @@ class ProxyTransport:
             try:
                 message = decode(raw)
             except DecodeError as error:
-                raise ProtocolError(f"{self.name}: malformed message from mbim-proxy: {error}") from None
+                raise ProxyProtocolError(f"{self.name}: malformed message from mbim-proxy: {error}") from None
             self._note("<-", message)
             if isinstance(message, IndicateStatus) and message.service_id == mbim.PROXY_CONTROL:
                 if message.cid == mbim.PROXY_VERSION_CID:
@@ -166,7 +190,7 @@ class ProxyTransport:
             if message.transaction_id != CONFIGURATION_TID:
                 continue  # nothing else is ours yet; the session skips strays the same way
             if isinstance(message, FunctionError):
-                raise ProtocolError(
+                raise ProxyProtocolError(
                     f"{self.name}: mbim-proxy answered CONFIGURATION with"
                     f" {mbim.describe_error(message.error_code)}"
                 )
@@ -184,7 +208,7 @@ class ProxyTransport:
             if len(buffer) >= HEADER_SIZE:
                 length = wire.HEADER.unpack_from(buffer)[1]
                 if not HEADER_SIZE <= length <= MAX_PROXY_MESSAGE:
-                    raise ProtocolError(f"{self.name}: mbim-proxy sent a message of length {length}")
+                    raise ProxyProtocolError(f"{self.name}: mbim-proxy sent a message of length {length}")
                 if len(buffer) >= length:
                     raw = bytes(buffer[:length])
                     del buffer[:length]
@@ -267,7 +291,7 @@ def connect(
         except BlockingIOError:  # EAGAIN: the listener's backlog is full
             if deadline is None or clock() >= deadline:
                 sock.close()
-                raise Busy(f"mbim-proxy on {where} does not accept connections") from None
+                raise ProxyNotAccepting(f"mbim-proxy on {where} does not accept connections") from None
             time.sleep(CONNECT_RETRY_SECONDS)
         except OSError as error:
             sock.close()
@@ -283,4 +307,7 @@ def check_peer(sock: _socket.socket) -> None:
     creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
     uid = int.from_bytes(creds[4:8], sys.byteorder)  # struct ucred {pid, uid, gid}
     if uid not in (0, os.geteuid()):
-        raise DeviceError(f"the mbim-proxy socket belongs to uid {uid}, not root: not using it")
+        raise UntrustedProxy(
+            f"the mbim-proxy socket belongs to uid {uid}, not root: not using it"
+            " (another user's program holds the name @mbim-proxy)"
+        )

@@ -58,7 +58,7 @@ def test_verbose_trace_names_a_qmi_error(sim_factory):
     assert re.search(r"Set FCC Authentication response .*result=failure InvalidQmiCommand \(71\)", run.stderr)
 
 
-JSON_FIELDS = ("device", "ids", "method", "result", "exit_code", "exit_name", "reason", "elapsed")
+JSON_FIELDS = ("device", "ids", "method", "result", "exit_code", "exit_name", "reason", "elapsed", "warnings")
 
 
 @pytest.mark.parametrize(

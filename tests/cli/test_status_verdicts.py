@@ -129,12 +129,24 @@ def test_status_after_an_unlock(sim_factory):
     assert signals(document)["mbim-radio-state"]["value"] == "hardware on, software on"
 
 
-def test_without_a_method_the_services_decide_what_is_asked(sim_factory):
+def test_a_device_the_table_cannot_name_is_not_asked(sim_factory):
+    # --status changes nothing: a port the device table cannot name (a pty: udev knows
+    # no modem behind it) gets not a byte, and the report says so.
     sim = sim_factory("quectel")
-    result, document = status(sim)  # a pty: udev cannot name it
-    assert result.returncode == 0, result.stderr
+    result, document = status(sim)
+    assert result.returncode == 3, result.stderr
     assert document["method"] is None and document["hint"].startswith("cannot tell")
+    assert document["verdict"] is None and document["reason"].startswith("not asked")
+    assert sim.modem.transcript == []
+
+
+def test_the_services_decide_what_is_asked(sim_factory):
+    # Named a Sierra, the modem lists the Quectel service: it is asked, and decides.
+    sim = sim_factory("quectel")
+    result, document = status(sim, method="sierra")
+    assert result.returncode == 0, result.stderr
     assert document["verdict"] == "locked"
+    assert "quectel-radio-state" in kinds(sim) and "qmi-allocate" not in kinds(sim)
 
 
 def test_missing_qmi_service_is_simply_not_asked(sim_factory):

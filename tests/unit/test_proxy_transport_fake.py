@@ -208,7 +208,9 @@ def test_auto_uses_the_character_device_without_a_proxy(monkeypatch, tmp_path, s
         runner.open_transport(sim.path, "proxy", deadline())
 
 
-def test_auto_prefers_a_listening_proxy(monkeypatch, fake_proxy):
+def test_auto_prefers_a_listening_proxy(monkeypatch, fake_proxy, sim):
+    # A modem control port (the simulator's pty) on both sides: /dev/null, which this
+    # test once opened as a "character device", is refused now (docs/safety.md).
     def script(conn, requests):
         read_message(conn)
         conn.sendall(config_done())
@@ -216,9 +218,9 @@ def test_auto_prefers_a_listening_proxy(monkeypatch, fake_proxy):
 
     fake = fake_proxy(script)
     monkeypatch.setattr(proxy, "PROXY_ADDRESS", fake.address)
-    with runner.open_transport("/dev/cdc-wdm0", "auto", deadline()) as port:
+    with runner.open_transport(sim.path, "auto", deadline()) as port:
         assert isinstance(port, ProxyTransport)
-    with runner.open_transport("/dev/null", "chardev", deadline()) as port:
+    with runner.open_transport(sim.path, "chardev", deadline()) as port:
         assert not isinstance(port, ProxyTransport)
 
 
