@@ -308,10 +308,15 @@ def unlock_command(args: Args) -> int:
     log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
     method, ids = args.method, args.ids
     if method is None:
-        if not os.path.exists(args.device):
-            # Missing is an I/O error (exit 5), as it is with --method; not "unsupported".
+        from fcc_unlock.errors import FccUnlockError
+        from fcc_unlock.transport.portcheck import check_port
+
+        try:
+            # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
+            check_port(args.device)
+        except FccUnlockError as error:
             outcome = Outcome(args.device, None)
-            outcome.exit_code, outcome.reason = ExitCode.IO_ERROR, f"{args.device}: no such device"
+            outcome.exit_code, outcome.reason = error.exit_code, str(error)
             return report(outcome, log, args.json)
         method, ids, hint = resolve_method(args.device)
         if method is None:

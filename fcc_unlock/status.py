@@ -15,7 +15,6 @@ verdict; failures to talk to it exit as an unlock would (timeout 4, I/O 5, ...).
 
 from __future__ import annotations
 
-import os
 import time
 
 from fcc_unlock import lockstate
@@ -180,12 +179,15 @@ def status_command(args: Args) -> int:
     if method is None:
         # Nothing names this device a modem we know: --status promises to change
         # nothing, so not a byte goes to it (docs/safety.md).
+        from fcc_unlock.transport.portcheck import check_port
+
         report = Report(args.device, ids, None, None)
-        if os.path.lexists(args.device):
-            report.exit_code = ExitCode.UNSUPPORTED
-            report.reason = "not asked: the device table does not name this modem; --method asks it anyway"
-        else:
-            report.exit_code, report.reason = ExitCode.IO_ERROR, "no such device"
+        report.exit_code = ExitCode.UNSUPPORTED
+        report.reason = "not asked: the device table does not name this modem; --method asks it anyway"
+        try:
+            check_port(args.device)
+        except FccUnlockError as error:  # say what the path is, if it is no port at all
+            report.exit_code, report.reason = error.exit_code, str(error)
     else:
         report = run_status(
             args.device,

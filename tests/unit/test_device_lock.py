@@ -198,3 +198,81 @@ def test_without_any_place_for_a_lock_the_unlock_goes_on(tmp_path, sim):
     assert any(
         note.startswith("going on without the device lock: cannot create lock directory") for note in notes
     )
+
+
+# --- a lock place someone else prepared: no lock, but no denial of service either ---------
+
+
+def unlock_with(lock_dir, sim):
+    return runner.unlock(sim.path, "sierra", 3.0, lock_dir=str(lock_dir))
+
+
+def assert_went_on_with_a_warning(outcome, sim, words):
+    assert outcome.exit_code == ExitCode.OK, outcome.reason
+    assert not sim.modem.locked
+    assert len(outcome.warnings) == 1 and words in outcome.warnings[0], outcome.warnings
+    assert f"; warning: no device lock ({outcome.warnings[0][len('no device lock (') :]}" in outcome.line()
+    assert outcome.as_dict()["warnings"] == outcome.warnings
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the directory to another user")
+def test_a_lock_directory_another_user_made_is_not_used_and_the_unlock_goes_on(tmp_path, sim):
+    # /run/lock is world-writable: any local user can create /run/lock/fcc-unlock first.
+    planted = tmp_path / "fcc-unlock"
+    planted.mkdir(mode=0o755)
+    os.chown(planted, 65534, 65534)
+    with pytest.raises(LockUnavailable, match="belongs to uid 65534"):
+        prepare_directory(str(planted))
+    outcome = unlock_with(planted, sim)
+    assert_went_on_with_a_warning(outcome, sim, "belongs to uid 65534: not using it")
+    assert list(planted.iterdir()) == []  # no lock file made in someone else's directory
+
+
+def test_a_lock_directory_others_may_write_is_not_used_and_the_unlock_goes_on(tmp_path, sim):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert_went_on_with_a_warning(unlock_with(shared, sim), sim, "writable by others: not using it")
+    assert list(shared.iterdir()) == []
+
+
+@pytest.mark.parametrize("planted", ["fifo", "device", "directory", "symlink"])
+def test_a_lock_path_that_is_not_a_regular_file_is_never_opened(tmp_path, sim, planted):
+    directory = tmp_path / "locks"
+    directory.mkdir(mode=0o755)
+    path = directory / f"{device_key(sim.path)}.lock"
+    if planted == "fifo":
+        os.mkfifo(path)  # opening it for reading would block; for writing, feed a reader
+    elif planted == "device":
+        if os.geteuid() != 0:
+            pytest.skip("mknod needs root")
+        os.mknod(path, 0o600 | 0o020000, os.makedev(1, 3))  # a character device node
+    elif planted == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "victim")
+    started = time.monotonic()
+    outcome = unlock_with(directory, sim)
+    assert time.monotonic() - started < 2.0  # no hang on a FIFO
+    assert_went_on_with_a_warning(outcome, sim, "not a regular file")
+    assert not (tmp_path / "victim").exists()
+
+
+def test_the_lock_file_is_checked_after_it_is_opened_too(tmp_path, monkeypatch):
+    # Between lstat() and open() the path may change; fstat() on what was opened decides.
+    directory = tmp_path / "locks"
+    directory.mkdir(mode=0o755)
+    lock = DeviceLock("k", str(directory))
+    real_lstat = os.lstat
+
+    def lstat_then_swap(path, *args, **kwargs):
+        result = real_lstat(path, *args, **kwargs)
+        if str(path) == lock.path:
+            os.unlink(path)
+            os.mkfifo(path)
+        return result
+
+    (directory / "k.lock").write_text("")
+    monkeypatch.setattr(os, "lstat", lstat_then_swap)
+    with pytest.raises(LockUnavailable, match="not a regular file"):
+        lock.acquire(time.monotonic() + 1)

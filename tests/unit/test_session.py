@@ -979,3 +979,63 @@ def test_qmi_requests_in_flight_together(session, transport, modem):
         dms.DmsMessage.GET_OPERATING_MODE,
         CtlMessage.RELEASE_CID,
     ]
+
+
+# --- the edges of a session: nothing after the last CLOSE, no OPEN left open -------------
+
+
+def test_nothing_follows_the_final_close_not_even_a_host_error(session, transport, modem):
+    # A broken fragment (fragment 1 of 4 without fragment 0) arrives while the final
+    # CLOSE is awaited: the CLOSE is the session's last word, so no HOST_ERROR.
+    modem.on_close = lambda message: [
+        lone_fragment(0x55, 4, 1),
+        CloseDone(message.transaction_id, Status.NONE),
+    ]
+    with session:
+        pass
+    kinds = [type(m) for m in transport.sent()]
+    assert kinds == [Open, Close], kinds
+
+
+def test_a_host_error_is_still_sent_before_the_final_close(session, transport, modem):
+    # The same broken fragment during a command is answered as before.
+    modem.on_command = lambda message: [
+        lone_fragment(0x55, 4, 1),
+        CommandDone(message.transaction_id, message.service_id, message.cid, Status.NONE),
+    ]
+    with session:
+        query_caps(session)
+    assert [type(m) for m in transport.sent()] == [Open, Command, HostError, Close]
+
+
+def test_an_open_done_after_the_deadline_still_gets_its_close(transport, clock, modem):
+    deadline, cleanup = 1.5, 2.5
+    modem.on_open = lambda message: [(deadline + 0.3 - clock.now, OpenDone(message.transaction_id, 0))]
+    session = make_session(transport, clock, deadline=deadline, cleanup_deadline=cleanup)
+    with pytest.raises(Timeout, match="MBIM OPEN"), session:
+        pytest.fail("the session cannot have opened")
+    assert [type(m) for m in transport.sent()] == [Open, Open, Close]
+    assert deadline < transport.sent_times(Close)[0] <= cleanup
+    assert not session.is_open
+
+
+def test_a_silent_modem_is_waited_for_until_the_cleanup_deadline_only(transport, clock, modem):
+    deadline, cleanup = 1.5, 2.5
+    modem.on_open = lambda message: []
+    session = make_session(transport, clock, deadline=deadline, cleanup_deadline=cleanup)
+    with pytest.raises(Timeout, match="MBIM OPEN"), session:
+        pass
+    assert [type(m) for m in transport.sent()] == [Open, Open]  # nothing was opened: no CLOSE
+    assert clock.now == cleanup
+
+
+# --- optional questions -------------------------------------------------------------------
+
+
+def test_an_optional_question_waits_at_most_half_the_work_time_left(transport, clock):
+    session = make_session(transport, clock, deadline=10.0, cleanup_deadline=11.0)
+    assert session.optional_timeout(2.0) == 2.0
+    clock.now = 8.0
+    assert session.optional_timeout(2.0) == 1.0
+    clock.now = 10.5
+    assert session.optional_timeout(2.0) == 0.0
