@@ -222,17 +222,20 @@ def radio_state_check(session: MbimSession, question: Pending | None = None) -> 
 
 def read_operating_mode(session: MbimSession) -> Evidence:
     """QMI DMS Get Operating Mode, with a DMS client of its own (released again)."""
-    from fcc_unlock.qmi import dms
+    from fcc_unlock.qmi import catalog
     from fcc_unlock.qmi.constants import Service
-    from fcc_unlock.qmi.messages import DecodeError
     from fcc_unlock.session import QmiClient
 
     try:
         with QmiClient(session, Service.DMS) as client:
-            response = client.call(dms.get_operating_mode)
-        return operating_mode_evidence(dms.operating_mode(response), dms.hardware_restricted(response))
-    except DecodeError as error:
-        return unavailable(OPERATING_MODE, f"malformed reply: {error}")
+            values = client.call(catalog.GET_OPERATING_MODE)
+        restricted = values.get("hardware_restricted")
+        return operating_mode_evidence(
+            int(values["mode"]),
+            None if restricted is None else bool(restricted),
+        )
+    except ProtocolError as error:
+        return unavailable(OPERATING_MODE, str(error))
     except DeviceError:
         raise  # the device vanished: nothing more to ask
     except FccUnlockError as error:

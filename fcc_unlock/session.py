@@ -35,8 +35,9 @@ from fcc_unlock.mbim.stream import FragmentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional
+    from typing import Any, Callable, Optional
 
+    from fcc_unlock.qmi import catalog
     from fcc_unlock.qmi.messages import QmiMessage
 
     Tracer = Optional[Callable[[str, object], None]]
@@ -417,9 +418,10 @@ class QmiFailure(Refused):
 class QmiPending:
     """A QMI request sent by QmiClient.submit(), waiting for QmiClient.result()."""
 
-    __slots__ = ("request", "command")
+    __slots__ = ("message", "request", "command")
 
-    def __init__(self, request: QmiMessage, command: Pending) -> None:
+    def __init__(self, message: catalog.Message, request: QmiMessage, command: Pending) -> None:
+        self.message = message
         self.request = request
         self.command = command
 
@@ -427,7 +429,7 @@ class QmiPending:
 class QmiClient:
     """A QMI client id of one service, reached through the MBIM QMI service.
 
-    ``with QmiClient(session, Service.DMS) as dms: dms.request(...)`` allocates the
+    ``with QmiClient(session, Service.DMS) as dms: dms.call(catalog.GET_IDS)`` allocates the
     client id with CTL Allocate CID and releases it with CTL Release CID on the way
     out, errors included. If the modem does not carry QMI at all, allocation fails
     with ``Unsupported`` after one DEVICE_SERVICES query to make sure.
@@ -475,25 +477,35 @@ class QmiClient:
         except (FccUnlockError, ValueError) as error:
             self.session._trace("note", f"QMI client {client_id} not released: {error}")
 
-    def call(self, build: Callable[..., QmiMessage], *args: object, **fields: object) -> QmiMessage:
-        """Build a request for our client id (``build(client_id, tid, *args)``), send it,
-        and return the response if its result is success; raise QmiFailure if not."""
-        return self.result(self.submit(build, *args, **fields))
+    def call(self, message: catalog.Message, **values: Any) -> catalog.Values:
+        """Send ``message`` (catalog.py) with its TLV ``values`` by name; return the
+        response's TLVs by name if its result is success, raise QmiFailure if not."""
+        return self.result(self.submit(message, **values))
 
-    def submit(self, build: Callable[..., QmiMessage], *args: object, **fields: object) -> QmiPending:
+    def submit(self, message: catalog.Message, **values: Any) -> QmiPending:
         """Like call(), but only send: several requests can be in flight; result() for each."""
+        from fcc_unlock.qmi.catalog import build
+
         if self.client_id is None:
             raise RuntimeError("QMI client id not allocated")
-        request = build(self.client_id, self.next_transaction_id(), *args, **fields)
-        return QmiPending(request, self._submit(request))
+        request = build(
+            message, self.client_id, self.next_transaction_id(), on_service=self.service, **values
+        )
+        return QmiPending(message, request, self._submit(request))
 
-    def result(self, pending: QmiPending) -> QmiMessage:
-        """The successful response to a submitted request; QmiFailure if it failed."""
+    def result(self, pending: QmiPending) -> catalog.Values:
+        """The TLVs of the successful response to a submitted request, by name.
+
+        QmiFailure if the modem answered with an error; ProtocolError if the answer
+        is not the response the catalogue describes.
+        """
+        from fcc_unlock.qmi.catalog import parse
         from fcc_unlock.qmi.messages import DecodeError, ResultError, check_result
 
         response = self._collect(pending.request, pending.command)
         try:
-            return check_result(response)
+            check_result(response)
+            return parse(pending.message, response)
         except ResultError as error:
             raise QmiFailure(str(error), error.error) from None
         except DecodeError as error:

@@ -41,6 +41,9 @@ def describe_radio_state(item: Command | CommandDone | IndicateStatus) -> str | 
 
 
 def describe_qmi(frame: bytes) -> str:
+    """``QMI DMS Get IDs response client=1 tid=3 result=success imei='35...'``: the
+    TLVs by their catalogue names (qmi/catalog.py), as ``qmicli -v`` names them."""
+    from fcc_unlock.qmi.catalog import describe_tlvs
     from fcc_unlock.qmi.messages import DecodeError, decode
 
     try:
@@ -51,25 +54,7 @@ def describe_qmi(frame: bytes) -> str:
         f"QMI {message.name} {message.kind.name.lower()}"
         f" client={message.client_id} tid={message.transaction_id}"
     )
-    parts = []
-    for tlv_type, value in message.tlvs:
-        if tlv_type == 0x02 and message.kind.name == "RESPONSE" and len(value) == 4:
-            status, code = int.from_bytes(value[:2], "little"), int.from_bytes(value[2:], "little")
-            if status == 0 and code == 0:
-                parts.append("result=success")
-            else:
-                from fcc_unlock.qmi.errors import describe as describe_error
-
-                parts.append(f"result=failure {describe_error(code)}")
-        else:
-            parts.append(f"0x{tlv_type:02x}={_value(value)}")
-    return " ".join([head, *parts])
-
-
-def _value(value: bytes) -> str:
-    if len(value) > 2 and all(32 <= b < 127 for b in value):
-        return repr(value.decode("ascii"))
-    return value.hex() or "''"
+    return " ".join([head, *describe_tlvs(message)])
 
 
 def _switch(value: int) -> str:

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from fcc_unlock import lockstate
 from fcc_unlock.errors import ProtocolError, Refused
-from fcc_unlock.qmi import dms
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi.constants import FirmwareVersionType, Service
-from fcc_unlock.qmi.messages import DecodeError
 from fcc_unlock.session import MbimSession, QmiClient, QmiFailure, QmiPending
 
 SALT = "salt"  # ModemManager's script uses this fixed salt
@@ -73,7 +72,7 @@ def unlock(session: MbimSession) -> str:
             return lockstate.unlocked(before, "v2 on the FOX service")
         session.note(f"v2 did not unlock ({'; '.join(failures)}): trying v1")
         try:
-            client.call(dms.foxconn_set_fcc_authentication_v1, V1_MAGIC)
+            client.call(catalog.FOXCONN_SET_FCC_AUTHENTICATION, magic=V1_MAGIC)
         except QmiFailure as failure:
             reason = f"modem refused the unlock: v1: {_why(failure)}; before that {'; '.join(failures)}"
             raise QmiFailure(reason, failure.error) from None
@@ -92,19 +91,19 @@ def _magic(
     # Three questions in flight at once: one round trip instead of three.
     asked_firmware = _ask_version(versions, FirmwareVersionType.FIRMWARE_MCFG)
     asked_apps = _ask_version(versions, FirmwareVersionType.APPS)
-    asked_ids = ids.submit(dms.get_ids)
+    asked_ids = ids.submit(catalog.GET_IDS)
     try:
-        firmware = dms.firmware_version(versions.result(asked_firmware))
-        apps = dms.firmware_version(versions.result(asked_apps))
+        firmware = str(versions.result(asked_firmware)["version"])
+        apps = str(versions.result(asked_apps)["version"])
     except QmiFailure as failure:
         failures.append(f"firmware version{where}: {_why(failure)}")
         return None, failure.error == INVALID_QMI_COMMAND
-    except (ProtocolError, DecodeError) as error:
+    except ProtocolError as error:
         failures.append(f"firmware version{where}: {error}")
         return None, False
     try:
-        imei = dms.imei(ids.result(asked_ids))
-    except (QmiFailure, ProtocolError, DecodeError) as error:
+        imei = str(ids.result(asked_ids).get("imei", ""))
+    except (QmiFailure, ProtocolError) as error:
         failures.append(f"IMEI: {_why(error)}")
         return None, False
     if not (trim_firmware_version(firmware) and apps and imei):
@@ -116,14 +115,14 @@ def _magic(
 
 
 def _ask_version(client: QmiClient, version_type: int) -> QmiPending:
-    return client.submit(dms.foxconn_get_firmware_version, version_type, service=client.service)
+    return client.submit(catalog.FOXCONN_GET_FIRMWARE_VERSION, version_type=version_type)
 
 
 def _send_v2(client: QmiClient, magic: str, failures: list[str]) -> int | None:
     """None if v2 unlocked; else the QMI error (-1 for a malformed reply)."""
     where = "" if client.service == Service.DMS else " on the FOX service"
     try:
-        client.call(dms.foxconn_set_fcc_authentication_v2, magic, MAGIC_NUMBER, service=client.service)
+        client.call(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, magic_string=magic, magic_number=MAGIC_NUMBER)
     except QmiFailure as failure:
         failures.append(f"v2{where}: {_why(failure)}")
         return failure.error

@@ -12,7 +12,7 @@ switches the radio on: ``--radio-on`` does that, and checks.
 from __future__ import annotations
 
 from fcc_unlock import lockstate
-from fcc_unlock.qmi import dms
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.session import MbimSession, QmiClient, QmiFailure
 
@@ -31,7 +31,7 @@ def unlock(session: MbimSession) -> str:
         if before.state == lockstate.UNLOCKED:
             return lockstate.ALREADY_UNLOCKED  # no unlock request; the client is released
         try:
-            client.call(dms.set_fcc_authentication)
+            client.call(catalog.SET_FCC_AUTHENTICATION)
         except QmiFailure as failure:
             raise QmiFailure(f"modem refused the unlock: {failure}", failure.error) from None
     return lockstate.unlocked(before)

@@ -1,6 +1,6 @@
-"""QMI numbers: services, message ids, flags (libqmi qmi-enums.h, data/qmi-service-*.json).
+"""QMI numbers: services, flags, enumerated values (libqmi qmi-enums*.h).
 
-See shared/reference/protocol.md §3-§4.
+Message ids and TLVs are in catalog.py. See docs/protocol.md §3-§4.
 """
 
 from __future__ import annotations
@@ -33,29 +33,6 @@ CTL_FLAGS = {Kind.REQUEST: 0x00, Kind.RESPONSE: 0x01, Kind.INDICATION: 0x02}
 SERVICE_FLAGS = {Kind.REQUEST: 0x00, Kind.RESPONSE: 0x02, Kind.INDICATION: 0x04}
 
 
-class CtlMessage(IntEnum):
-    GET_VERSION_INFO = 0x0021
-    ALLOCATE_CID = 0x0022
-    RELEASE_CID = 0x0023
-    SYNC = 0x0027  # never sent by us: it releases every client id, ModemManager's too
-
-
-class DmsMessage(IntEnum):
-    GET_IDS = 0x0025
-    GET_OPERATING_MODE = 0x002D
-    SET_OPERATING_MODE = 0x002E
-    FOXCONN_GET_FIRMWARE_VERSION = 0x555E
-    SET_FCC_AUTHENTICATION = 0x555F  # Sierra
-    FOXCONN_SET_FCC_AUTHENTICATION = 0x5571  # v1 (u8) and v2 (string + u8)
-
-
-class FoxMessage(IntEnum):
-    """The Foxconn vendor service (0xE3): same ids and layouts as the DMS variants."""
-
-    GET_FIRMWARE_VERSION = 0x555E
-    SET_FCC_AUTHENTICATION = 0x5571
-
-
 class OperatingMode(IntEnum):
     ONLINE = 0
     LOW_POWER = 1
@@ -74,22 +51,6 @@ class FirmwareVersionType(IntEnum):
     APPS = 2
 
 
-MESSAGE_NAMES: dict[tuple[int, int], str] = {
-    (Service.CTL, CtlMessage.GET_VERSION_INFO): "Get Version Info",
-    (Service.CTL, CtlMessage.ALLOCATE_CID): "Allocate CID",
-    (Service.CTL, CtlMessage.RELEASE_CID): "Release CID",
-    (Service.CTL, CtlMessage.SYNC): "Sync",
-    (Service.DMS, DmsMessage.GET_IDS): "Get IDs",
-    (Service.DMS, DmsMessage.GET_OPERATING_MODE): "Get Operating Mode",
-    (Service.DMS, DmsMessage.SET_OPERATING_MODE): "Set Operating Mode",
-    (Service.DMS, DmsMessage.FOXCONN_GET_FIRMWARE_VERSION): "Foxconn Get Firmware Version",
-    (Service.DMS, DmsMessage.SET_FCC_AUTHENTICATION): "Set FCC Authentication",
-    (Service.DMS, DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION): "Foxconn Set FCC Authentication",
-    (Service.FOX, FoxMessage.GET_FIRMWARE_VERSION): "Get Firmware Version",
-    (Service.FOX, FoxMessage.SET_FCC_AUTHENTICATION): "Set FCC Authentication",
-}
-
-
 def service_name(service: int) -> str:
     try:
         return Service(service).name
@@ -98,4 +59,7 @@ def service_name(service: int) -> str:
 
 
 def message_name(service: int, message_id: int) -> str:
-    return MESSAGE_NAMES.get((service, message_id)) or f"0x{message_id:04x}"
+    """The catalogue's name of a message (catalog.py), else its id in hex."""
+    from fcc_unlock.qmi.catalog import name_of
+
+    return name_of(service, message_id) or f"0x{message_id:04x}"

@@ -26,9 +26,9 @@ from fcc_unlock.mbim.messages import (
     decode,
 )
 from fcc_unlock.mbim.stream import FragmentAssembler, FragmentError, MessageSplitter, fragment
-from fcc_unlock.qmi import ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, Service
+from fcc_unlock.qmi.constants import Service
 from fcc_unlock.qmi.errors import QmiError
 from fcc_unlock.sim.faults import Faults
 
@@ -214,14 +214,8 @@ class SimModem:
                 mbim.BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST: "subscribe-list",
             }.get(message.cid, "other")  # type: ignore[call-overload]
         if qmi_request is not None:
-            if qmi_request.service == Service.CTL:
-                return {
-                    CtlMessage.ALLOCATE_CID: "qmi-allocate",
-                    CtlMessage.RELEASE_CID: "qmi-release",
-                    CtlMessage.SYNC: "qmi-sync",
-                    CtlMessage.GET_VERSION_INFO: "qmi-version-info",
-                }.get(qmi_request.message_id, "other")  # type: ignore[call-overload]
-            return self.personality.qmi_kind(qmi_request) or "other"
+            entry = catalog.lookup(qmi_request)
+            return "other" if entry is None else entry.kind
         return self.personality.vendor_kind(message) or "other"
 
     def reply(self, message: Message, qmi_request: qmi.QmiMessage | None) -> Message | None:
@@ -319,29 +313,33 @@ class SimModem:
         return self.done(command, payload=response.encode())
 
     def _ctl(self, request: qmi.QmiMessage) -> qmi.QmiMessage:
+        message = catalog.lookup(request)
+        if message is None:
+            return qmi.response_to(request, error=QmiError.INVALID_QMI_COMMAND)
         try:
-            if request.message_id == CtlMessage.ALLOCATE_CID:
-                service = ctl.requested_service(request)
-                if not self.personality.offers_qmi_service(self, service):
-                    return qmi.response_to(request, error=QmiError.INVALID_SERVICE_TYPE)
-                client_id = self._next_client_id
-                self._next_client_id = client_id % 255 + 1
-                self.clients[client_id] = service
-                return qmi.response_to(request, (ctl.client_tlv(service, client_id),))
-            if request.message_id == CtlMessage.RELEASE_CID:
-                service, client_id = ctl.released_client(request)
-                if self.clients.get(client_id) != service:
-                    return qmi.response_to(request, error=QmiError.INVALID_CLIENT_ID)
-                del self.clients[client_id]
-                return qmi.response_to(request, (ctl.client_tlv(service, client_id),))
-            if request.message_id == CtlMessage.SYNC:
-                self.clients.clear()  # what makes Sync dangerous for everyone else
-                return qmi.response_to(request)
-            if request.message_id == CtlMessage.GET_VERSION_INFO:
-                return qmi.response_to(request, (self.personality.version_info_tlv(),))
+            values = catalog.parse(message, request)
         except qmi.DecodeError:
-            return qmi.response_to(request, error=QmiError.MALFORMED_MESSAGE)
-        return qmi.response_to(request, error=QmiError.INVALID_QMI_COMMAND)
+            return catalog.respond(message, request, QmiError.MALFORMED_MESSAGE)
+        if message is catalog.ALLOCATE_CID:
+            service = values["service"]
+            if not self.personality.offers_qmi_service(self, service):
+                return catalog.respond(message, request, QmiError.INVALID_SERVICE_TYPE)
+            client_id = self._next_client_id
+            self._next_client_id = client_id % 255 + 1
+            self.clients[client_id] = service
+            return catalog.respond(message, request, allocation_info=(service, client_id))
+        if message is catalog.RELEASE_CID:
+            service, client_id = values["release_info"]
+            if self.clients.get(client_id) != service:
+                return catalog.respond(message, request, QmiError.INVALID_CLIENT_ID)
+            del self.clients[client_id]
+            return catalog.respond(message, request, release_info=(service, client_id))
+        if message is catalog.SYNC:
+            self.clients.clear()  # what makes Sync dangerous for everyone else
+            return catalog.respond(message, request)
+        if message is catalog.GET_VERSION_INFO:
+            return catalog.respond(message, request, services=self.personality.service_versions())
+        return catalog.respond(message, request, QmiError.INVALID_QMI_COMMAND)
 
     # --- lock semantics the personalities share ------------------------------------
 

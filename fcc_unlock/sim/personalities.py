@@ -11,10 +11,9 @@ from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim import quectel
 from fcc_unlock.mbim.basic_connect import CONTROL_CAPS_HW_RADIO_SWITCH, DeviceCaps, DeviceService
 from fcc_unlock.mbim.messages import Command, CommandDone, DecodeError
-from fcc_unlock.qmi import _structs as qwire
-from fcc_unlock.qmi import dms
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import DmsMessage, FirmwareVersionType, OperatingMode, Service
+from fcc_unlock.qmi.constants import FirmwareVersionType, OperatingMode, Service
 from fcc_unlock.qmi.errors import QmiError
 
 TYPE_CHECKING = False
@@ -55,49 +54,62 @@ class Personality:
         """Whether CTL Allocate CID grants a client of ``service``."""
         return service in self.qmi_services
 
-    def version_info_tlv(self) -> tuple[int, bytes]:
-        """CTL Get Version Info TLV 0x01: count, then {service, major, minor}."""
-        services = [(Service.CTL, 1, 5), *((s, 1, 14) for s in self.qmi_services)]
-        body = bytes([len(services)]) + b"".join(
-            qwire.U8.pack(s) + qwire.U16.pack(major) + qwire.U16.pack(minor) for s, major, minor in services
-        )
-        return (0x01, body)
+    def service_versions(self) -> list[tuple[int, int, int]]:
+        """CTL Get Version Info: {service, major, minor} of every service offered."""
+        return [(Service.CTL, 1, 5), *((s, 1, 14) for s in self.qmi_services)]
 
-    def qmi_kind(self, request: qmi.QmiMessage) -> str | None:
-        if request.service != Service.DMS:
-            return None
+    def qmi_handlers(self) -> dict[str, str]:
+        """Catalogue kind -> the name of the method that answers it (the QMI it knows)."""
         return {
-            DmsMessage.GET_IDS: "get-ids",
-            DmsMessage.GET_OPERATING_MODE: "get-operating-mode",
-            DmsMessage.SET_OPERATING_MODE: "set-operating-mode",
-        }.get(request.message_id)  # type: ignore[call-overload]
+            catalog.GET_IDS.kind: "_get_ids",
+            catalog.GET_OPERATING_MODE.kind: "_get_operating_mode",
+            catalog.SET_OPERATING_MODE.kind: "_set_operating_mode",
+        }
 
     def handle_qmi(self, modem: SimModem, request: qmi.QmiMessage) -> qmi.QmiMessage | None:
-        """The response to a request of an allocated client; None: unknown message."""
-        if request.service != Service.DMS:
+        """The response to a request of an allocated client; None: a message it does not know."""
+        message = catalog.lookup(request)
+        if message is None or request.service not in self.handled_services(modem, message):
             return None
-        if request.message_id == DmsMessage.GET_IDS:
-            return qmi.response_to(request, ((dms.IMEI_TLV, self.imei.encode("ascii")),))
-        if request.message_id == DmsMessage.GET_OPERATING_MODE:
-            current = OperatingMode.ONLINE if modem.software_radio_on else OperatingMode.LOW_POWER
-            restricted = qwire.U8.pack(0 if modem.hardware_radio_on else 1)
-            return qmi.response_to(
-                request, ((dms.MODE_TLV, qwire.U8.pack(current)), (dms.HARDWARE_RESTRICTED_TLV, restricted))
-            )
-        if request.message_id == DmsMessage.SET_OPERATING_MODE:
-            try:
-                mode = dms.u8_value(request, dms.MODE_TLV)
-            except qmi.DecodeError:
-                return qmi.response_to(request, error=QmiError.MISSING_ARGUMENT)
-            if mode == OperatingMode.ONLINE:
-                if modem.locked:
-                    # What a locked EM7455 answers (ModemManager, protocol.md §2.5).
-                    return qmi.response_to(request, error=QmiError.INVALID_TRANSITION)
-                modem.radio_on()
-            elif mode == OperatingMode.LOW_POWER:
-                modem.software_radio_on = False
-            return qmi.response_to(request)
-        return None
+        handler = self.qmi_handlers().get(message.kind)
+        if handler is None:
+            return None
+        try:
+            values = catalog.parse(message, request)
+        except qmi.DecodeError:
+            return catalog.respond(message, request, QmiError.MISSING_ARGUMENT)
+        response: qmi.QmiMessage = getattr(self, handler)(modem, message, request, values)
+        return response
+
+    def handled_services(self, modem: SimModem, message: catalog.Message) -> tuple[int, ...]:
+        """Where this modem answers ``message`` (Foxconn moves some to its own service)."""
+        return (Service.DMS,)
+
+    def _get_ids(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+    ) -> qmi.QmiMessage:
+        return catalog.respond(message, request, imei=self.imei)
+
+    def _get_operating_mode(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+    ) -> qmi.QmiMessage:
+        current = OperatingMode.ONLINE if modem.software_radio_on else OperatingMode.LOW_POWER
+        return catalog.respond(
+            message, request, mode=current, hardware_restricted=0 if modem.hardware_radio_on else 1
+        )
+
+    def _set_operating_mode(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+    ) -> qmi.QmiMessage:
+        mode = values["mode"]
+        if mode == OperatingMode.ONLINE:
+            if modem.locked:
+                # What a locked EM7455 answers (ModemManager, docs/protocol.md §2.5).
+                return catalog.respond(message, request, QmiError.INVALID_TRANSITION)
+            modem.radio_on()
+        elif mode == OperatingMode.LOW_POWER:
+            modem.software_radio_on = False
+        return catalog.respond(message, request)
 
     def vendor_kind(self, command: Command) -> str | None:
         return None
@@ -116,18 +128,16 @@ class Sierra(Personality):
     firmware = "SWI9X30C_02.24.05.06"
     hardware = "EM7455"
 
-    def qmi_kind(self, request: qmi.QmiMessage) -> str | None:
-        if request.service == Service.DMS and request.message_id == DmsMessage.SET_FCC_AUTHENTICATION:
-            return "fcc-auth"
-        return super().qmi_kind(request)
+    def qmi_handlers(self) -> dict[str, str]:
+        return {**super().qmi_handlers(), catalog.SET_FCC_AUTHENTICATION.kind: "_fcc_auth"}
 
-    def handle_qmi(self, modem: SimModem, request: qmi.QmiMessage) -> qmi.QmiMessage | None:
-        if request.service == Service.DMS and request.message_id == DmsMessage.SET_FCC_AUTHENTICATION:
-            if modem.faults.qmi_error:
-                return qmi.response_to(request, error=modem.faults.qmi_error)
-            modem.unlock()
-            return qmi.response_to(request)
-        return super().handle_qmi(modem, request)
+    def _fcc_auth(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+    ) -> qmi.QmiMessage:
+        if modem.faults.qmi_error:
+            return catalog.respond(message, request, modem.faults.qmi_error)
+        modem.unlock()
+        return catalog.respond(message, request)
 
 
 class Foxconn(Personality):
@@ -169,67 +179,76 @@ class Foxconn(Personality):
         text = f"{trimmed}{self.firmware_apps}{self.imei}salt{key}"
         return "salt" + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
-    def qmi_kind(self, request: qmi.QmiMessage) -> str | None:
-        if request.service in (Service.DMS, Service.FOX):
-            if request.message_id == DmsMessage.FOXCONN_GET_FIRMWARE_VERSION:
-                return "foxconn-version"
-            if request.message_id == DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION:
-                return "foxconn-auth"
-        return super().qmi_kind(request)
+    def qmi_handlers(self) -> dict[str, str]:
+        return {
+            **super().qmi_handlers(),
+            catalog.FOXCONN_GET_FIRMWARE_VERSION.kind: "_firmware_version",
+            catalog.FOXCONN_SET_FCC_AUTHENTICATION.kind: "_authenticate",
+        }
 
     def handle_qmi(self, modem: SimModem, request: qmi.QmiMessage) -> qmi.QmiMessage | None:
+        message = catalog.lookup(request)
         moved = modem.faults.fox_service
-        if request.service in (Service.DMS, Service.FOX):
-            on_dms = request.service == Service.DMS
-            if request.message_id == DmsMessage.FOXCONN_GET_FIRMWARE_VERSION:
-                if on_dms and moved == "all":
-                    return qmi.response_to(request, error=QmiError.INVALID_QMI_COMMAND)
-                return self._firmware_version(request)
-            if request.message_id == DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION:
-                if on_dms and moved is not None:
-                    return qmi.response_to(request, error=QmiError.INVALID_QMI_COMMAND)
-                return self._authenticate(modem, request, v1_known=on_dms)
+        if message in (catalog.FOXCONN_SET_FCC_AUTHENTICATION, catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2):
+            if request.service == Service.DMS and moved is not None:
+                return catalog.respond(message, request, QmiError.INVALID_QMI_COMMAND)
+            # The TLVs decide the variant and its validity here, not the parser.
+            return self._authenticate(modem, message, request, {})
+        if message is catalog.FOXCONN_GET_FIRMWARE_VERSION and request.service == Service.DMS:
+            if moved == "all":
+                return catalog.respond(message, request, QmiError.INVALID_QMI_COMMAND)
         return super().handle_qmi(modem, request)
 
-    def _firmware_version(self, request: qmi.QmiMessage) -> qmi.QmiMessage:
-        try:
-            version_type = dms.u8_value(request, dms.VERSION_TLV)
-        except qmi.DecodeError:
-            return qmi.response_to(request, error=QmiError.MISSING_ARGUMENT)
+    def handled_services(self, modem: SimModem, message: catalog.Message) -> tuple[int, ...]:
+        if message is catalog.FOXCONN_GET_FIRMWARE_VERSION:
+            return (Service.DMS, Service.FOX)
+        return (Service.DMS,)
+
+    def _firmware_version(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+    ) -> qmi.QmiMessage:
         version = {
             FirmwareVersionType.FIRMWARE_MCFG: self.firmware_mcfg,
             FirmwareVersionType.FIRMWARE_MCFG_APPS: f"{self.firmware_mcfg}_{self.firmware_apps}",
             FirmwareVersionType.APPS: self.firmware_apps,
-        }.get(version_type)  # type: ignore[call-overload]
+        }.get(values["version_type"])
         if version is None:
-            return qmi.response_to(request, error=QmiError.INVALID_ARGUMENT)
-        return qmi.response_to(request, ((dms.VERSION_TLV, version.encode("ascii")),))
+            return catalog.respond(message, request, QmiError.INVALID_ARGUMENT)
+        return catalog.respond(message, request, version=version)
 
-    def _authenticate(self, modem: SimModem, request: qmi.QmiMessage, v1_known: bool) -> qmi.QmiMessage:
+    def _authenticate(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+    ) -> qmi.QmiMessage:
         if modem.faults.qmi_error:
-            return qmi.response_to(request, error=modem.faults.qmi_error)
-        order = [tlv_type for tlv_type, _ in request.tlvs]
-        if order == [dms.MAGIC_STRING_TLV] and v1_known:
+            return catalog.respond(message, request, modem.faults.qmi_error)
+        v1_known = request.service == Service.DMS
+        v1, v2 = catalog.FOXCONN_SET_FCC_AUTHENTICATION, catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2
+        present = {tlv_type for tlv_type, _ in request.tlvs}
+        if message is v1 and present == {t.type for t in v1.request} and v1_known:
             # v1: one byte. Firmware since the 2022 update refuses it.
-            if len(request.tlvs[0][1]) != 1:
-                return qmi.response_to(request, error=QmiError.MALFORMED_MESSAGE)
+            try:
+                catalog.parse(v1, request)
+            except qmi.DecodeError:
+                return catalog.respond(message, request, QmiError.MALFORMED_MESSAGE)
             if not modem.faults.old_firmware:
-                return qmi.response_to(request, error=self.refused)
-        elif order == [dms.MAGIC_STRING_TLV, dms.MAGIC_NUMBER_TLV]:
+                return catalog.respond(message, request, self.refused)
+        elif message is v2:
+            if not catalog.in_order(v2, request):
+                # The firmware rejects v2 with its TLVs the other way round (v2.strict_order).
+                return catalog.respond(message, request, QmiError.INVALID_ARGUMENT)
             # v2: the string, then the number; old firmware knows only the one byte.
             if modem.faults.old_firmware:
-                return qmi.response_to(request, error=QmiError.MALFORMED_MESSAGE)
-            magic = request.tlvs[0][1].decode("ascii", errors="replace")
-            number = request.tlvs[1][1]
-            if number != bytes([self.magic_number]) or magic != self.expected_magic(modem):
-                return qmi.response_to(request, error=self.refused)
-        elif order == [dms.MAGIC_NUMBER_TLV, dms.MAGIC_STRING_TLV]:
-            # libqmi d63110fa: the firmware rejects v2 with the TLVs the other way round.
-            return qmi.response_to(request, error=QmiError.INVALID_ARGUMENT)
+                return catalog.respond(message, request, QmiError.MALFORMED_MESSAGE)
+            try:
+                got = catalog.parse(v2, request)
+            except qmi.DecodeError:
+                return catalog.respond(message, request, self.refused)
+            if got["magic_number"] != self.magic_number or got["magic_string"] != self.expected_magic(modem):
+                return catalog.respond(message, request, self.refused)
         else:
-            return qmi.response_to(request, error=QmiError.MISSING_ARGUMENT)
+            return catalog.respond(message, request, QmiError.MISSING_ARGUMENT)
         modem.unlock()
-        return qmi.response_to(request)
+        return catalog.respond(message, request)
 
 
 class Quectel(Personality):

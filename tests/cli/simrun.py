@@ -26,7 +26,9 @@ SUCCESS_LINE = re.compile(
 )
 FAILURE_LINE = re.compile(r"fcc-unlock: \S+ sierra: .+ \(exit (\d+)\) after \d+\.\d\d s")
 # The -v trace line of a successful Allocate CID response: TLV 0x01 is {service, client id}.
-ALLOCATED = re.compile(r"QMI CTL Allocate CID response .*result=success 0x01=[0-9a-f]{2}([0-9a-f]{2})\b")
+ALLOCATED = re.compile(
+    r"QMI CTL Allocate CID response .*result=success allocation_info=\{service=\w+, client_id=(\d+)\}"
+)
 
 MBIM_HEADER = struct.Struct("<III")  # type, length, transaction id
 FRAGMENT_HEADER = struct.Struct("<II")  # total fragments, this fragment
@@ -73,7 +75,7 @@ class Run:
     @property
     def allocated_client_ids(self) -> list[int]:
         """The QMI client ids the client was given (per its -v trace)."""
-        return [int(cid, 16) for cid in ALLOCATED.findall(self.stderr)]
+        return [int(cid) for cid in ALLOCATED.findall(self.stderr)]
 
     @property
     def released_client_ids(self) -> list[int]:

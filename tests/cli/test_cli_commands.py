@@ -14,7 +14,8 @@ import pytest
 from conftest import cli_env, run_cli
 from simrun import FLOW, SUCCESS_LINE, check_invariants, run_against
 
-from fcc_unlock.qmi.constants import DmsMessage, Service
+from fcc_unlock.qmi import catalog
+from fcc_unlock.qmi.constants import Service
 from fcc_unlock.sim.model import Received
 
 
@@ -39,8 +40,10 @@ def test_verbose_trace_decodes_mbim_and_qmi(sim_factory):
         r"<- MBIM OPEN_DONE tid=1 status=Success \(0\)",
         r"-> MBIM COMMAND tid=2 BasicConnect/3 QUERY",  # the lock check, sent ahead
         r"-> MBIM COMMAND tid=3 QMI/1 SET",
-        r"QMI CTL Allocate CID request client=0 tid=1 0x01=02",
-        r"QMI CTL Allocate CID response client=0 tid=1 result=success 0x01=02\w\w",
+        # TLVs by their catalogue names (the issue that named them: they were 0x01=...)
+        r"QMI CTL Allocate CID request client=0 tid=1 service=2",
+        r"QMI CTL Allocate CID response client=0 tid=1 result=success"
+        r" allocation_info=\{service=DMS, client_id=\d+\}",
         r"QMI DMS Set FCC Authentication request client=\d+ tid=1",
         r"QMI DMS Set FCC Authentication response client=\d+ tid=1 result=success",
         r"QMI CTL Release CID request client=0 tid=2",
@@ -199,7 +202,7 @@ def test_sim_program_serves_a_real_run(tmp_path, knobs, code, received):
     assert records[0]["type"] == "OPEN"
     auth = records[FLOW.index("fcc-auth")]["qmi"]
     assert records[FLOW.index("fcc-auth")]["type"] == "COMMAND"
-    assert (auth["service"], auth["message_id"]) == (Service.DMS, DmsMessage.SET_FCC_AUTHENTICATION)
+    assert (auth["service"], auth["message_id"]) == (Service.DMS, catalog.SET_FCC_AUTHENTICATION.message_id)
     if code != 5:
         assert records[-1]["type"] == "CLOSE"
         release = records[FLOW.index("qmi-release")]["qmi"]

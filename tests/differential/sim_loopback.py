@@ -23,7 +23,7 @@ from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim import messages as mbim_messages
 from fcc_unlock.mbim.basic_connect import radio_state_set
 from fcc_unlock.methods import sierra
-from fcc_unlock.qmi import dms
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi.constants import OperatingMode, Service
 from fcc_unlock.session import MbimSession, QmiClient
 from fcc_unlock.sim.faults import Faults
@@ -138,17 +138,21 @@ FOXCONN_MAGIC = "4f31dd6c8b2b9bea4fa5b6d4b4fca1e4"  # 32 hex digits, as the v2 m
 
 def dms_requests(session: MbimSession, wire: Loopback) -> None:
     with QmiClient(session, Service.DMS) as client:
-        client.call(dms.get_ids)
-        client.call(dms.get_operating_mode)
-        expect_failure(lambda: client.call(dms.set_operating_mode, OperatingMode.ONLINE))
-        client.call(dms.set_operating_mode, OperatingMode.LOW_POWER)
+        client.call(catalog.GET_IDS)
+        client.call(catalog.GET_OPERATING_MODE)
+        expect_failure(lambda: client.call(catalog.SET_OPERATING_MODE, mode=OperatingMode.ONLINE))
+        client.call(catalog.SET_OPERATING_MODE, mode=OperatingMode.LOW_POWER)
         # Foxconn messages: a Sierra modem answers InvalidQmiCommand; the requests are ours.
-        expect_failure(lambda: client.call(dms.foxconn_get_firmware_version, 0))
-        expect_failure(lambda: client.call(dms.foxconn_set_fcc_authentication_v2, FOXCONN_MAGIC))
-        expect_failure(lambda: client.call(dms.foxconn_set_fcc_authentication_v1, 0))
-        client.call(dms.set_fcc_authentication)
-        client.call(dms.set_operating_mode, OperatingMode.ONLINE)
-        client.call(dms.get_operating_mode)  # now ONLINE
+        expect_failure(lambda: client.call(catalog.FOXCONN_GET_FIRMWARE_VERSION, version_type=0))
+        expect_failure(
+            lambda: client.call(
+                catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, magic_string=FOXCONN_MAGIC, magic_number=48
+            )
+        )
+        expect_failure(lambda: client.call(catalog.FOXCONN_SET_FCC_AUTHENTICATION, magic=0))
+        client.call(catalog.SET_FCC_AUTHENTICATION)
+        client.call(catalog.SET_OPERATING_MODE, mode=OperatingMode.ONLINE)
+        client.call(catalog.GET_OPERATING_MODE)  # now ONLINE
     session.command(mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY)  # now on
 
 

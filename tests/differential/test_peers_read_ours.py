@@ -31,9 +31,9 @@ from fcc_unlock.mbim.messages import (
     decode,
     peek_header,
 )
-from fcc_unlock.qmi import ctl, dms
+from fcc_unlock.qmi import catalog, ctl
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, DmsMessage, Kind, OperatingMode, Service, message_name
+from fcc_unlock.qmi.constants import Kind, OperatingMode, Service, message_name
 from fcc_unlock.sim.model import SimModem, Write
 from fcc_unlock.sim.personalities import Sierra
 
@@ -44,10 +44,10 @@ def qmi_vendor(message: qmi.QmiMessage) -> int:
     """The vendor context libqmi needs to print a vendor message (same id, other meaning)."""
     if message.service != Service.DMS:
         return 0
-    if message.message_id == DmsMessage.FOXCONN_GET_FIRMWARE_VERSION:
+    if message.message_id == catalog.FOXCONN_GET_FIRMWARE_VERSION.message_id:
         return glib_peers.VENDOR_FOXCONN
-    if message.message_id == DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION:
-        v2 = message.tlv(dms.MAGIC_NUMBER_TLV) is not None
+    if message.message_id == catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id:
+        v2 = message.tlv(0x02) is not None
         return glib_peers.VENDOR_FOXCONN_V2 if v2 else glib_peers.VENDOR_FOXCONN
     return 0
 
@@ -157,18 +157,18 @@ def test_the_flows_send_every_message_our_client_can_send(flow_wires):
         ("mbim", "BasicConnect", mbim.BasicConnectCid.DEVICE_SERVICES, query),
         ("mbim", "BasicConnect", mbim.BasicConnectCid.RADIO_STATE, query),
         ("mbim", "BasicConnect", mbim.BasicConnectCid.RADIO_STATE, set_),
-        ("qmi", Service.CTL, CtlMessage.ALLOCATE_CID, 1),
-        ("qmi", Service.CTL, CtlMessage.RELEASE_CID, 1),
-        ("qmi", Service.DMS, DmsMessage.SET_FCC_AUTHENTICATION, 0),
-        ("qmi", Service.DMS, DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION, 1),  # v1
-        ("qmi", Service.DMS, DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION, 2),  # v2
-        ("qmi", Service.DMS, DmsMessage.FOXCONN_GET_FIRMWARE_VERSION, 1),
-        ("qmi", Service.DMS, DmsMessage.GET_IDS, 0),
-        ("qmi", Service.DMS, DmsMessage.GET_OPERATING_MODE, 0),
-        ("qmi", Service.DMS, DmsMessage.SET_OPERATING_MODE, 1),
+        ("qmi", Service.CTL, catalog.ALLOCATE_CID.message_id, 1),
+        ("qmi", Service.CTL, catalog.RELEASE_CID.message_id, 1),
+        ("qmi", Service.DMS, catalog.SET_FCC_AUTHENTICATION.message_id, 0),
+        ("qmi", Service.DMS, catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id, 1),  # v1
+        ("qmi", Service.DMS, catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id, 2),  # v2
+        ("qmi", Service.DMS, catalog.FOXCONN_GET_FIRMWARE_VERSION.message_id, 1),
+        ("qmi", Service.DMS, catalog.GET_IDS.message_id, 0),
+        ("qmi", Service.DMS, catalog.GET_OPERATING_MODE.message_id, 0),
+        ("qmi", Service.DMS, catalog.SET_OPERATING_MODE.message_id, 1),
     }
     assert expected <= sent, f"never sent: {sorted(map(str, expected - sent))}"
-    assert ("qmi", Service.CTL, CtlMessage.SYNC, 0) not in sent
+    assert ("qmi", Service.CTL, catalog.SYNC.message_id, 0) not in sent
 
 
 def test_foxconn_v2_is_printed_by_libqmi_as_foxconn_v2(peers, flow_wires):
@@ -180,17 +180,18 @@ def test_foxconn_v2_is_printed_by_libqmi_as_foxconn_v2(peers, flow_wires):
         for command in commands
         if isinstance(command, Command)
         and command.service_id == mbim.QMI
-        and qmi.decode(command.information_buffer).message_id == DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION
+        and qmi.decode(command.information_buffer).message_id
+        == catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id
         and len(qmi.decode(command.information_buffer).tlvs) == 2
     ]
     view = glib_peers.qmi_decode(frame, glib_peers.VENDOR_FOXCONN_V2)
     assert '"Foxconn Set FCC Authentication v2"' in view.printable
     assert view.tlv_problems == []
-    magic = qmi.decode(frame).tlv(dms.MAGIC_STRING_TLV)
-    assert glib_peers.qmi_read_tlv(frame, dms.MAGIC_STRING_TLV, "s") == [magic.decode()]
-    assert glib_peers.qmi_read_tlv(frame, dms.MAGIC_NUMBER_TLV, "B") == [48]
+    magic = qmi.decode(frame).tlv(0x01)
+    assert glib_peers.qmi_read_tlv(frame, 0x01, "s") == [magic.decode()]
+    assert glib_peers.qmi_read_tlv(frame, 0x02, "B") == [48]
     # TLV order matters to the firmware (protocol.md §8.15): the string comes first.
-    assert [t for t, _ in view.tlvs] == [dms.MAGIC_STRING_TLV, dms.MAGIC_NUMBER_TLV]
+    assert [t for t, _ in view.tlvs] == [0x01, 0x02]
 
 
 def test_fragments_we_send_are_accepted_by_libmbim_one_by_one(peers, flow_wires):
@@ -248,14 +249,14 @@ def check_qmi_response(frame: bytes, response: qmi.QmiMessage, meant: ModemState
     if status:
         return
     key = (response.service, response.message_id)
-    if key in ((Service.CTL, CtlMessage.ALLOCATE_CID), (Service.CTL, CtlMessage.RELEASE_CID)):
-        assert glib_peers.qmi_read_tlv(frame, ctl.CLIENT_TLV, "BB") == list(ctl.released_client(response))
+    if key in ((Service.CTL, catalog.ALLOCATE_CID.message_id), (Service.CTL, catalog.RELEASE_CID.message_id)):
+        assert glib_peers.qmi_read_tlv(frame, 0x01, "BB") == list(ctl.released_client(response))
         assert ctl.released_client(response)[0] in modem.personality.qmi_services
-    elif key == (Service.DMS, DmsMessage.GET_IDS):
-        assert glib_peers.qmi_read_tlv(frame, dms.IMEI_TLV, "s") == [modem.personality.imei]
-    elif key == (Service.DMS, DmsMessage.GET_OPERATING_MODE):
+    elif key == (Service.DMS, catalog.GET_IDS.message_id):
+        assert glib_peers.qmi_read_tlv(frame, 0x11, "s") == [modem.personality.imei]
+    elif key == (Service.DMS, catalog.GET_OPERATING_MODE.message_id):
         mode = OperatingMode.ONLINE if meant.software_radio_on else OperatingMode.LOW_POWER
-        assert glib_peers.qmi_read_tlv(frame, dms.MODE_TLV, "B") == [mode]
+        assert glib_peers.qmi_read_tlv(frame, 0x01, "B") == [mode]
 
 
 @pytest.mark.parametrize("flow", FLOW_NAMES)
@@ -409,9 +410,9 @@ def test_libmbim_parsers_reject_an_overrunning_string(peers):
 
 
 def test_libqmi_rejects_inconsistent_lengths(peers):
-    frame = bytearray(dms.get_ids(1, 1).encode())
+    frame = bytearray(catalog.build(catalog.GET_IDS, 1, 1).encode())
     frame[1] += 1  # QMUX length one too long
     with pytest.raises(glib_peers.PeerRejected):
         glib_peers.qmi_decode(bytes(frame) + b"\0")
-    short_tlv = qmi.response_to(dms.get_operating_mode(1, 2), ((dms.MODE_TLV, b""),)).encode()
+    short_tlv = qmi.response_to(catalog.build(catalog.GET_OPERATING_MODE, 1, 2), ((0x01, b""),)).encode()
     assert glib_peers.qmi_decode(short_tlv).tlv_problems

@@ -15,8 +15,8 @@ from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import Command
 from fcc_unlock.mbim.messages import decode as decode_mbim
 from fcc_unlock.methods.foxconn import magic_string
-from fcc_unlock.qmi import ctl, dms
-from fcc_unlock.qmi.constants import DmsMessage, FirmwareVersionType, OperatingMode, Service
+from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi.constants import FirmwareVersionType, OperatingMode, Service
 from fcc_unlock.qmi.messages import decode as decode_qmi
 from fcc_unlock.sim.faults import Faults
 from fcc_unlock.sim.model import SimModem, Write
@@ -157,14 +157,25 @@ def test_radio_on_refused_while_locked_as_libmbim_reads_it(libmbim):
 # --- QMI requests, as libqmi parses them ---------------------------------------------
 
 REQUESTS = {
-    "firmware-mcfg": dms.foxconn_get_firmware_version(5, 1, FirmwareVersionType.FIRMWARE_MCFG),
-    "apps": dms.foxconn_get_firmware_version(5, 2, FirmwareVersionType.APPS),
-    "fox-firmware-mcfg": dms.foxconn_get_firmware_version(6, 1, 0, service=Service.FOX),
-    "get-ids": dms.get_ids(5, 3),
-    "v2": dms.foxconn_set_fcc_authentication_v2(5, 4, MAGIC, 48),
-    "fox-v2": dms.foxconn_set_fcc_authentication_v2(6, 2, MAGIC, 48, service=Service.FOX),
-    "v1": dms.foxconn_set_fcc_authentication_v1(5, 5, 0),
-    "get-operating-mode": dms.get_operating_mode(5, 6),
+    "firmware-mcfg": catalog.build(
+        catalog.FOXCONN_GET_FIRMWARE_VERSION, 5, 1, version_type=FirmwareVersionType.FIRMWARE_MCFG
+    ),
+    "apps": catalog.build(catalog.FOXCONN_GET_FIRMWARE_VERSION, 5, 2, version_type=FirmwareVersionType.APPS),
+    "fox-firmware-mcfg": catalog.build(
+        catalog.FOXCONN_GET_FIRMWARE_VERSION, 6, 1, version_type=0, on_service=Service.FOX
+    ),
+    "get-ids": catalog.build(catalog.GET_IDS, 5, 3),
+    "v2": catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, 5, 4, magic_string=MAGIC, magic_number=48),
+    "fox-v2": catalog.build(
+        catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2,
+        6,
+        2,
+        magic_string=MAGIC,
+        magic_number=48,
+        on_service=Service.FOX,
+    ),
+    "v1": catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 5, 5, magic=0),
+    "get-operating-mode": catalog.build(catalog.GET_OPERATING_MODE, 5, 6),
     "allocate-fox": ctl.allocate_cid(3, Service.FOX),
     "release-fox": ctl.release_cid(4, Service.FOX, 6),
 }
@@ -267,19 +278,23 @@ def foxconn(libmbim):
     [(0, "T99W175.F0.1.0.0.9.GC.004.013"), (2, "T99W175.F0.0.0.9.1.GC.004")],
 )
 def test_firmware_version_reply(libmbim, libqmi, foxconn, version_type, expected):
-    frame_bytes = foxconn_reply(libmbim, foxconn, dms.foxconn_get_firmware_version(1, 7, version_type))
+    frame_bytes = foxconn_reply(
+        libmbim, foxconn, catalog.build(catalog.FOXCONN_GET_FIRMWARE_VERSION, 1, 7, version_type=version_type)
+    )
     with libqmi.parse(frame_bytes) as frame:
         assert frame.is_response and (frame.client_id, frame.transaction_id) == (1, 7)
-        assert frame.message_id == DmsMessage.FOXCONN_GET_FIRMWARE_VERSION
+        assert frame.message_id == catalog.FOXCONN_GET_FIRMWARE_VERSION.message_id
         assert frame.result() == (0, 0)
         assert frame.string(0x01) == expected
         assert translated(frame.printable(FOXCONN)) == {"Result": "SUCCESS", "Version": expected}
-    assert dms.firmware_version(decode_qmi(frame_bytes)) == expected
+    assert catalog.parse(catalog.FOXCONN_GET_FIRMWARE_VERSION, decode_qmi(frame_bytes))["version"] == expected
 
 
 def test_fox_service_firmware_version_reply(libmbim, libqmi, foxconn):
     frame_bytes = foxconn_reply(
-        libmbim, foxconn, dms.foxconn_get_firmware_version(2, 1, 2, service=Service.FOX)
+        libmbim,
+        foxconn,
+        catalog.build(catalog.FOXCONN_GET_FIRMWARE_VERSION, 2, 1, version_type=2, on_service=Service.FOX),
     )
     with libqmi.parse(frame_bytes) as frame:
         assert (frame.service, frame.client_id) == (Service.FOX, 2)
@@ -287,16 +302,16 @@ def test_fox_service_firmware_version_reply(libmbim, libqmi, foxconn):
 
 
 def test_get_ids_reply(libmbim, libqmi, foxconn):
-    frame_bytes = foxconn_reply(libmbim, foxconn, dms.get_ids(1, 8))
+    frame_bytes = foxconn_reply(libmbim, foxconn, catalog.build(catalog.GET_IDS, 1, 8))
     with libqmi.parse(frame_bytes) as frame:
         assert frame.result() == (0, 0)
         assert frame.string(0x11) == "123456789012345"
         assert message_name(frame.printable()) == "Get IDs"  # libqmi hides the IMEI it prints
-    assert dms.imei(decode_qmi(frame_bytes)) == "123456789012345"
+    assert catalog.parse(catalog.GET_IDS, decode_qmi(frame_bytes))["imei"] == "123456789012345"
 
 
 def test_operating_mode_reply(libmbim, libqmi, foxconn):
-    frame_bytes = foxconn_reply(libmbim, foxconn, dms.get_operating_mode(1, 9))
+    frame_bytes = foxconn_reply(libmbim, foxconn, catalog.build(catalog.GET_OPERATING_MODE, 1, 9))
     with libqmi.parse(frame_bytes) as frame:
         assert frame.result() == (0, 0)
         assert frame.u8(0x01) == OperatingMode.LOW_POWER
@@ -310,19 +325,43 @@ def test_operating_mode_reply(libmbim, libqmi, foxconn):
 
 def test_auth_replies(libmbim, libqmi, foxconn):
     wrong = foxconn_reply(
-        libmbim, foxconn, dms.foxconn_set_fcc_authentication_v2(2, 2, "salt" + "0" * 32, service=Service.FOX)
+        libmbim,
+        foxconn,
+        catalog.build(
+            catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2,
+            2,
+            2,
+            magic_string="salt" + "0" * 32,
+            magic_number=48,
+            on_service=Service.FOX,
+        ),
     )
     with libqmi.parse(wrong) as frame:
         assert frame.result() == (1, 34)
-    on_dms_v1 = foxconn_reply(libmbim, foxconn, dms.foxconn_set_fcc_authentication_v1(1, 11, 0))
+    on_dms_v1 = foxconn_reply(
+        libmbim, foxconn, catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 1, 11, magic=0)
+    )
     with libqmi.parse(on_dms_v1) as frame:
         assert translated(frame.printable(FOXCONN))["Result"] == "FAILURE: InvalidQmiCommand"
-    on_dms = foxconn_reply(libmbim, foxconn, dms.foxconn_set_fcc_authentication_v2(1, 10, MAGIC))
+    on_dms = foxconn_reply(
+        libmbim,
+        foxconn,
+        catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, 1, 10, magic_string=MAGIC, magic_number=48),
+    )
     with libqmi.parse(on_dms) as frame:
         assert frame.result() == (1, 71)  # the fox_service knob: DMS does not know it
     assert foxconn.locked
     right = foxconn_reply(
-        libmbim, foxconn, dms.foxconn_set_fcc_authentication_v2(2, 3, MAGIC, service=Service.FOX)
+        libmbim,
+        foxconn,
+        catalog.build(
+            catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2,
+            2,
+            3,
+            magic_string=MAGIC,
+            magic_number=48,
+            on_service=Service.FOX,
+        ),
     )
     with libqmi.parse(right) as frame:
         assert frame.result() == (0, 0)

@@ -21,9 +21,9 @@ from fcc_unlock.mbim.messages import (
     OpenDone,
     decode,
 )
-from fcc_unlock.qmi import ctl, dms
+from fcc_unlock.qmi import catalog, ctl
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, DmsMessage, Kind, OperatingMode, Service
+from fcc_unlock.qmi.constants import Kind, OperatingMode, Service
 from fcc_unlock.qmi.errors import QmiError
 
 pytestmark = pytest.mark.usefixtures("peers")
@@ -128,10 +128,10 @@ def test_libmbim_subscribe_list_parses_with_ours():
 
 def test_libmbim_qmi_frame_is_not_padded():
     """QMI inside MBIM is an unsized byte array: no padding, or QMI breaks (§8.3)."""
-    frame = dms.set_fcc_authentication(1, 1).encode()  # 13 bytes: padding would show
+    frame = catalog.build(catalog.SET_FCC_AUTHENTICATION, 1, 1).encode()  # 13 bytes: padding would show
     command = decode(glib_peers.mbim_build_qmi_msg(TID, frame))
     assert command.information_buffer == frame
-    assert qmi.decode(command.information_buffer) == dms.set_fcc_authentication(1, 1)
+    assert qmi.decode(command.information_buffer) == catalog.build(catalog.SET_FCC_AUTHENTICATION, 1, 1)
 
 
 @pytest.mark.parametrize(("path", "timeout"), [("/dev/cdc-wdm0", 30), ("/dev/wwan0mbim0", 45), ("/dev/x", 5)])
@@ -168,43 +168,56 @@ MAGIC = "4f31dd6c8b2b9bea4fa5b6d4b4fca1e4"
 def qmi_cases():
     """(name, libqmi service/client/tid/message/TLVs, the same request built by us)."""
     return [
-        ("ctl allocate", (CTL, 0, 7, CtlMessage.ALLOCATE_CID, [(1, DMS)]), ctl.allocate_cid(7, DMS)),
+        ("ctl allocate", (CTL, 0, 7, catalog.ALLOCATE_CID.message_id, [(1, DMS)]), ctl.allocate_cid(7, DMS)),
         (
             "ctl release",
-            (CTL, 0, 8, CtlMessage.RELEASE_CID, [(1, bytes([DMS, 3]))]),
+            (CTL, 0, 8, catalog.RELEASE_CID.message_id, [(1, bytes([DMS, 3]))]),
             ctl.release_cid(8, DMS, 3),
         ),
         (
             "sierra 0x555F",
-            (DMS, 3, 0x1234, DmsMessage.SET_FCC_AUTHENTICATION, []),
-            dms.set_fcc_authentication(3, 0x1234),
+            (DMS, 3, 0x1234, catalog.SET_FCC_AUTHENTICATION.message_id, []),
+            catalog.build(catalog.SET_FCC_AUTHENTICATION, 3, 0x1234),
         ),
         (
             "foxconn v1",
-            (DMS, 3, 2, DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION, [(1, 0)]),
-            dms.foxconn_set_fcc_authentication_v1(3, 2, 0),
+            (DMS, 3, 2, catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id, [(1, 0)]),
+            catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 3, 2, magic=0),
         ),
         (
             "foxconn v2",
-            (DMS, 3, 3, DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION, [(1, MAGIC), (2, 48)]),
-            dms.foxconn_set_fcc_authentication_v2(3, 3, MAGIC),
+            (DMS, 3, 3, catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id, [(1, MAGIC), (2, 48)]),
+            catalog.build(
+                catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, 3, 3, magic_string=MAGIC, magic_number=48
+            ),
         ),
         (
             "foxconn v2 on the FOX service",
-            (Service.FOX, 4, 3, DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION, [(1, MAGIC), (2, 48)]),
-            dms.foxconn_set_fcc_authentication_v2(4, 3, MAGIC, service=Service.FOX),
+            (Service.FOX, 4, 3, catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id, [(1, MAGIC), (2, 48)]),
+            catalog.build(
+                catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2,
+                4,
+                3,
+                magic_string=MAGIC,
+                magic_number=48,
+                on_service=Service.FOX,
+            ),
         ),
         (
             "foxconn firmware version",
-            (DMS, 3, 4, DmsMessage.FOXCONN_GET_FIRMWARE_VERSION, [(1, 2)]),
-            dms.foxconn_get_firmware_version(3, 4, 2),
+            (DMS, 3, 4, catalog.FOXCONN_GET_FIRMWARE_VERSION.message_id, [(1, 2)]),
+            catalog.build(catalog.FOXCONN_GET_FIRMWARE_VERSION, 3, 4, version_type=2),
         ),
-        ("get ids", (DMS, 3, 5, DmsMessage.GET_IDS, []), dms.get_ids(3, 5)),
-        ("get operating mode", (DMS, 3, 6, DmsMessage.GET_OPERATING_MODE, []), dms.get_operating_mode(3, 6)),
+        ("get ids", (DMS, 3, 5, catalog.GET_IDS.message_id, []), catalog.build(catalog.GET_IDS, 3, 5)),
+        (
+            "get operating mode",
+            (DMS, 3, 6, catalog.GET_OPERATING_MODE.message_id, []),
+            catalog.build(catalog.GET_OPERATING_MODE, 3, 6),
+        ),
         (
             "set operating mode",
-            (DMS, 3, 0xFFFF, DmsMessage.SET_OPERATING_MODE, [(1, OperatingMode.ONLINE)]),
-            dms.set_operating_mode(3, 0xFFFF, OperatingMode.ONLINE),
+            (DMS, 3, 0xFFFF, catalog.SET_OPERATING_MODE.message_id, [(1, OperatingMode.ONLINE)]),
+            catalog.build(catalog.SET_OPERATING_MODE, 3, 0xFFFF, mode=OperatingMode.ONLINE),
         ),
     ]
 

@@ -17,7 +17,8 @@ import time
 import pytest
 
 from fcc_unlock.mbim import constants as mbim
-from fcc_unlock.qmi.constants import CtlMessage, Service
+from fcc_unlock.qmi import catalog
+from fcc_unlock.qmi.constants import Service
 
 # Fault knobs a real modem plausibly has, and the proof each one was exercised.
 KNOBS = {
@@ -139,9 +140,9 @@ def test_qmicli_set_fcc_authentication(real_sim, qmicli, knob):
         # qmicli subscribed to QMI indications, and the simulator took the list.
         assert modem.subscriptions == [(mbim.QMI, (mbim.QMI_MSG_CID,))]
         allocate, auth, release = (r.qmi for r in modem.transcript if r.qmi is not None)
-        assert (allocate.service, allocate.message_id) == (Service.CTL, CtlMessage.ALLOCATE_CID)
+        assert (allocate.service, allocate.message_id) == (Service.CTL, catalog.ALLOCATE_CID.message_id)
         assert auth.service == Service.DMS and auth.client_id == release.tlv(0x01)[1]
-        assert (release.service, release.message_id) == (Service.CTL, CtlMessage.RELEASE_CID)
+        assert (release.service, release.message_id) == (Service.CTL, catalog.RELEASE_CID.message_id)
         assert not modem.locked, "the real client's 0x555F did not unlock the simulated modem"
         assert modem.clients == {}, "qmicli released its client id"
         assert not modem.is_open

@@ -23,7 +23,7 @@ from strategies import (
 from fcc_unlock.mbim import basic_connect, infobuffer
 from fcc_unlock.mbim import messages as mbim_messages_module
 from fcc_unlock.mbim.messages import DecodeError as MbimDecodeError
-from fcc_unlock.qmi import ctl, dms
+from fcc_unlock.qmi import catalog, ctl
 from fcc_unlock.qmi import messages as qmi_messages_module
 from fcc_unlock.qmi.constants import Kind, Service
 from fcc_unlock.qmi.messages import DecodeError as QmiDecodeError
@@ -127,13 +127,25 @@ EXTRACTORS = {
     "ctl.allocated_client_id": lambda m: ctl.allocated_client_id(m, Service.DMS),
     "ctl.requested_service": ctl.requested_service,
     "ctl.released_client": ctl.released_client,
-    "dms.firmware_version": dms.firmware_version,
-    "dms.imei": dms.imei,
-    "dms.operating_mode": dms.operating_mode,
-    "dms.u8_value": lambda m: dms.u8_value(m, 0x10),
+    # Every catalogue message's parser, both ways (the session reads responses, the
+    # simulator requests).
+    **{
+        f"catalog.parse({message.name}, {kind.name.lower()})": (
+            lambda m, message=message, kind=kind: catalog.parse(message, _as(m, kind))
+        )
+        for message in catalog.MESSAGES
+        for kind in (Kind.REQUEST, Kind.RESPONSE)
+    },
+    "catalog.describe_tlvs": catalog.describe_tlvs,
     "QmiMessage.result": QmiMessage.result,
     "check_result": qmi_messages_module.check_result,
 }
+
+
+def _as(message: QmiMessage, kind: Kind) -> QmiMessage:
+    return QmiMessage(
+        message.service, message.client_id, message.transaction_id, message.message_id, kind, message.tlvs
+    )
 
 
 @given(st.sampled_from(sorted(EXTRACTORS)), qmi_responses())

@@ -13,9 +13,9 @@ from fcc_unlock.mbim import basic_connect
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.constants import BasicConnectCid, CommandType, MessageType, ProtocolErrorCode
 from fcc_unlock.mbim.messages import Close, Command, FunctionError, HostError, Open, decode
-from fcc_unlock.qmi import ctl, dms
+from fcc_unlock.qmi import catalog, ctl
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, DmsMessage, Service
+from fcc_unlock.qmi.constants import Service
 
 
 def hexbytes(text: str) -> bytes:
@@ -161,13 +161,13 @@ def test_qmi_over_mbim_allocate_cid():
         Service.CTL,
         0,
         1,
-        CtlMessage.ALLOCATE_CID,
+        catalog.ALLOCATE_CID.message_id,
     )
     assert ctl.requested_service(request) == Service.DMS
 
 
 def test_qmi_over_mbim_set_fcc_authentication_is_not_padded():
-    qmux = dms.set_fcc_authentication(5, 2).encode()
+    qmux = catalog.build(catalog.SET_FCC_AUTHENTICATION, 5, 2).encode()
     command = Command(11, mbim.QMI, mbim.QMI_MSG_CID, CommandType.SET, qmux)
     assert command.encode() == QMI_SET_FCC_AUTH
     assert len(QMI_SET_FCC_AUTH) == 61
@@ -178,7 +178,7 @@ def test_qmi_over_mbim_set_fcc_authentication_is_not_padded():
         Service.DMS,
         5,
         2,
-        DmsMessage.SET_FCC_AUTHENTICATION,
+        catalog.SET_FCC_AUTHENTICATION.message_id,
         (),
     )
 

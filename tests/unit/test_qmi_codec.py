@@ -7,9 +7,9 @@ import struct
 
 import pytest
 
-from fcc_unlock.qmi import ctl, dms
+from fcc_unlock.qmi import catalog, ctl
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, DmsMessage, FirmwareVersionType, Kind, OperatingMode, Service
+from fcc_unlock.qmi.constants import FirmwareVersionType, Kind, OperatingMode, Service
 from fcc_unlock.qmi.messages import DecodeError, QmiMessage, ResultError, check_result, response_to
 
 
@@ -50,7 +50,14 @@ def fields(message: QmiMessage) -> tuple:
 def test_ctl_allocate_cid():
     assert ctl.allocate_cid(1, Service.DMS).encode() == ALLOCATE_DMS
     request = qmi.decode(ALLOCATE_DMS)
-    assert fields(request) == (Service.CTL, 0, 1, CtlMessage.ALLOCATE_CID, Kind.REQUEST, ((1, b"\x02"),))
+    assert fields(request) == (
+        Service.CTL,
+        0,
+        1,
+        catalog.ALLOCATE_CID.message_id,
+        Kind.REQUEST,
+        ((1, b"\x02"),),
+    )
     assert ctl.requested_service(request) == Service.DMS
 
 
@@ -58,7 +65,14 @@ def test_ctl_allocate_cid_response():
     request = ctl.allocate_cid(1, Service.DMS)
     assert response_to(request).encode() == ALLOCATE_RESPONSE
     response = qmi.decode(ALLOCATE_RESPONSE)
-    assert fields(response) == (Service.CTL, 0, 1, CtlMessage.ALLOCATE_CID, Kind.RESPONSE, ((2, bytes(4)),))
+    assert fields(response) == (
+        Service.CTL,
+        0,
+        1,
+        catalog.ALLOCATE_CID.message_id,
+        Kind.RESPONSE,
+        ((2, bytes(4)),),
+    )
     assert response.result() == (0, 0)
     # The reference dump omits TLV 0x01 that real replies carry: no client id in it.
     with pytest.raises(DecodeError, match="without a client id"):
@@ -76,31 +90,38 @@ def test_ctl_allocate_cid_for_another_service_is_rejected():
 def test_ctl_release_cid():
     assert ctl.release_cid(2, Service.DMS, 5).encode() == RELEASE_DMS_5
     request = qmi.decode(RELEASE_DMS_5)
-    assert fields(request) == (Service.CTL, 0, 2, CtlMessage.RELEASE_CID, Kind.REQUEST, ((1, b"\x02\x05"),))
+    assert fields(request) == (
+        Service.CTL,
+        0,
+        2,
+        catalog.RELEASE_CID.message_id,
+        Kind.REQUEST,
+        ((1, b"\x02\x05"),),
+    )
     assert ctl.released_client(request) == (Service.DMS, 5)
 
 
 def test_ctl_sync_decodes_but_has_no_builder():
     """We can recognise Sync (the simulator must) but never build one to send."""
-    assert QmiMessage(Service.CTL, 0, 3, CtlMessage.SYNC).encode() == SYNC
-    assert fields(qmi.decode(SYNC)) == (Service.CTL, 0, 3, CtlMessage.SYNC, Kind.REQUEST, ())
+    assert QmiMessage(Service.CTL, 0, 3, catalog.SYNC.message_id).encode() == SYNC
+    assert fields(qmi.decode(SYNC)) == (Service.CTL, 0, 3, catalog.SYNC.message_id, Kind.REQUEST, ())
     assert not [name for name in dir(ctl) if "sync" in name.lower()]
 
 
 def test_dms_set_fcc_authentication():
-    assert dms.set_fcc_authentication(5, 2).encode() == SET_FCC_AUTH
+    assert catalog.build(catalog.SET_FCC_AUTHENTICATION, 5, 2).encode() == SET_FCC_AUTH
     request = qmi.decode(SET_FCC_AUTH)
-    assert fields(request) == (Service.DMS, 5, 2, DmsMessage.SET_FCC_AUTHENTICATION, Kind.REQUEST, ())
+    assert fields(request) == (Service.DMS, 5, 2, catalog.SET_FCC_AUTHENTICATION.message_id, Kind.REQUEST, ())
 
 
 def test_dms_set_fcc_authentication_response():
-    assert response_to(dms.set_fcc_authentication(5, 2)).encode() == SET_FCC_AUTH_RESPONSE
+    assert response_to(catalog.build(catalog.SET_FCC_AUTHENTICATION, 5, 2)).encode() == SET_FCC_AUTH_RESPONSE
     response = qmi.decode(SET_FCC_AUTH_RESPONSE)
     assert fields(response) == (
         Service.DMS,
         5,
         2,
-        DmsMessage.SET_FCC_AUTHENTICATION,
+        catalog.SET_FCC_AUTHENTICATION.message_id,
         Kind.RESPONSE,
         ((2, bytes(4)),),
     )
@@ -109,78 +130,104 @@ def test_dms_set_fcc_authentication_response():
 
 def test_dms_foxconn_v2_keeps_tlv_order():
     magic = "salt0123456789abcdef0123456789abcdef"
-    request = dms.foxconn_set_fcc_authentication_v2(5, 1, magic)
+    request = catalog.build(
+        catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, 5, 1, magic_string=magic, magic_number=48
+    )
     assert request.encode() == FOXCONN_V2
     decoded = qmi.decode(FOXCONN_V2)
     assert fields(decoded) == (
         Service.DMS,
         5,
         1,
-        DmsMessage.FOXCONN_SET_FCC_AUTHENTICATION,
+        catalog.FOXCONN_SET_FCC_AUTHENTICATION.message_id,
         Kind.REQUEST,
         ((0x01, magic.encode()), (0x02, b"\x30")),
     )
-    assert dms.u8_value(decoded, 0x02) == 48
+    assert catalog.parse(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, decoded)["magic_number"] == 48
 
 
 def test_dms_foxconn_v1():
-    request = dms.foxconn_set_fcc_authentication_v1(5, 3)
+    request = catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 5, 3, magic=0)
     assert request.encode() == hexbytes("01 10 00 00 02 05 00 03 00 71 55 04 00 01 01 00 00")
-    fox = dms.foxconn_set_fcc_authentication_v1(5, 3, service=Service.FOX)
+    fox = catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 5, 3, magic=0, on_service=Service.FOX)
     assert qmi.decode(fox.encode()).service == Service.FOX
 
 
 def test_dms_foxconn_get_firmware_version():
-    request = dms.foxconn_get_firmware_version(5, 5, FirmwareVersionType.FIRMWARE_MCFG)
+    request = catalog.build(
+        catalog.FOXCONN_GET_FIRMWARE_VERSION, 5, 5, version_type=FirmwareVersionType.FIRMWARE_MCFG
+    )
     assert request.encode() == FOXCONN_FW_VERSION_MCFG
     decoded = qmi.decode(FOXCONN_FW_VERSION_MCFG)
     assert fields(decoded) == (
         Service.DMS,
         5,
         5,
-        DmsMessage.FOXCONN_GET_FIRMWARE_VERSION,
+        catalog.FOXCONN_GET_FIRMWARE_VERSION.message_id,
         Kind.REQUEST,
         ((0x01, b"\x00"),),
     )
     response = response_to(request, ((0x01, b"T99W175.F0.1.0.0.9.GC.004.013"),))
-    assert dms.firmware_version(qmi.decode(response.encode())) == "T99W175.F0.1.0.0.9.GC.004.013"
+    version = catalog.parse(catalog.FOXCONN_GET_FIRMWARE_VERSION, qmi.decode(response.encode()))["version"]
+    assert version == "T99W175.F0.1.0.0.9.GC.004.013"
 
 
 def test_dms_set_operating_mode_online():
-    assert dms.set_operating_mode(5, 7, OperatingMode.ONLINE).encode() == SET_OPERATING_MODE_ONLINE
+    assert (
+        catalog.build(catalog.SET_OPERATING_MODE, 5, 7, mode=OperatingMode.ONLINE).encode()
+        == SET_OPERATING_MODE_ONLINE
+    )
     decoded = qmi.decode(SET_OPERATING_MODE_ONLINE)
     assert fields(decoded) == (
         Service.DMS,
         5,
         7,
-        DmsMessage.SET_OPERATING_MODE,
+        catalog.SET_OPERATING_MODE.message_id,
         Kind.REQUEST,
         ((0x01, b"\x00"),),
     )
 
 
+def imei(response):
+    return catalog.parse(catalog.GET_IDS, response)["imei"]
+
+
 def test_dms_get_ids_imei_and_operating_mode():
-    ids = response_to(dms.get_ids(5, 8), ((0x10, b"ESN"), (0x11, b"353000000000001"), (0x13, b"01")))
-    assert dms.imei(qmi.decode(ids.encode())) == "353000000000001"
+    get_ids = catalog.build(catalog.GET_IDS, 5, 8)
+    ids = response_to(get_ids, ((0x10, b"ESN"), (0x11, b"353000000000001"), (0x13, b"01")))
+    assert imei(qmi.decode(ids.encode())) == "353000000000001"
     # Trailing NULs some firmware may add are stripped (protocol.md §3.3).
-    assert dms.imei(response_to(dms.get_ids(5, 8), ((0x11, b"353000000000001\0\0"),))) == "353000000000001"
-    mode = response_to(dms.get_operating_mode(5, 9), ((0x01, b"\x06"), (0x11, b"\x00")))
-    assert dms.operating_mode(qmi.decode(mode.encode())) == OperatingMode.PERSISTENT_LOW_POWER
+    assert imei(response_to(get_ids, ((0x11, b"353000000000001\0\0"),))) == "353000000000001"
+    mode = response_to(catalog.build(catalog.GET_OPERATING_MODE, 5, 9), ((0x01, b"\x06"), (0x11, b"\x00")))
+    values = catalog.parse(catalog.GET_OPERATING_MODE, qmi.decode(mode.encode()))
+    assert values["mode"] == OperatingMode.PERSISTENT_LOW_POWER
+    assert values["hardware_restricted"] == 0
+
+
+def test_an_optional_tlv_that_is_missing_is_absent_not_an_error():
+    # Get IDs declares every TLV optional (libqmi does too): no IMEI is no value, and
+    # the Foxconn method says so ("firmware version or IMEI empty").
+    assert "imei" not in catalog.parse(catalog.GET_IDS, response_to(catalog.build(catalog.GET_IDS, 5, 1)))
 
 
 @pytest.mark.parametrize(
     ("extract", "response"),
     [
-        (dms.imei, response_to(dms.get_ids(5, 1))),
-        (dms.firmware_version, response_to(dms.foxconn_get_firmware_version(5, 1, 0))),
-        (dms.operating_mode, response_to(dms.get_operating_mode(5, 1))),
-        (dms.operating_mode, response_to(dms.get_operating_mode(5, 1), ((0x01, b"\x00\x00"),))),
+        (
+            catalog.FOXCONN_GET_FIRMWARE_VERSION,
+            response_to(catalog.build(catalog.FOXCONN_GET_FIRMWARE_VERSION, 5, 1, version_type=0)),
+        ),
+        (catalog.GET_OPERATING_MODE, response_to(catalog.build(catalog.GET_OPERATING_MODE, 5, 1))),
+        (
+            catalog.GET_OPERATING_MODE,
+            response_to(catalog.build(catalog.GET_OPERATING_MODE, 5, 1), ((0x01, b"\x00\x00"),)),
+        ),
     ],
-    ids=["imei", "firmware", "mode-missing", "mode-two-bytes"],
+    ids=["firmware", "mode-missing", "mode-two-bytes"],
 )
 def test_extractors_raise_decode_error_for_missing_values(extract, response):
     with pytest.raises(DecodeError):
-        extract(response)
+        catalog.parse(extract, response)
 
 
 # --- header layouts ---------------------------------------------------------------------
@@ -231,7 +278,7 @@ def test_tlv_order_and_duplicates_are_preserved():
 
 
 def test_check_result_failure_names_the_error():
-    response = response_to(dms.set_operating_mode(5, 1, 0), error=60)
+    response = response_to(catalog.build(catalog.SET_OPERATING_MODE, 5, 1, mode=0), error=60)
     assert response.result() == (1, 60)
     with pytest.raises(
         ResultError, match=r"DMS Set Operating Mode failed: InvalidTransition \(60\)"
@@ -243,7 +290,7 @@ def test_check_result_failure_names_the_error():
 
 def test_check_result_unknown_error_code():
     with pytest.raises(ResultError, match=r"unknown QMI error \(9999\)"):
-        check_result(response_to(dms.get_ids(5, 1), error=9999))
+        check_result(response_to(catalog.build(catalog.GET_IDS, 5, 1), error=9999))
 
 
 def test_check_result_status_failure_with_error_zero_is_a_failure():
@@ -284,3 +331,54 @@ def test_decode_errors_say_why(data, reason):
 def test_encode_refuses_oversized_frames():
     with pytest.raises(ValueError, match="too long"):
         QmiMessage(Service.DMS, 1, 1, 1, Kind.REQUEST, ((1, bytes(0xFFFF - 12)),)).encode()
+
+
+# --- the catalogue ---------------------------------------------------------------------
+
+
+def test_every_message_is_declared_once_and_named():
+    seen = {}
+    for message in catalog.MESSAGES:
+        for service in message.services:
+            key = (service, message.message_id, tuple(t.type for t in message.request))
+            assert key not in seen, f"{message} declared twice"
+            seen[key] = message
+        assert message.name and message.kind
+    # Foxconn's unlock: one id, two layouts, told apart by the TLVs a request carries.
+    v1 = catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 1, 1, magic=0)
+    v2 = catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, 1, 2, magic_string="salt", magic_number=48)
+    assert catalog.lookup(v1) is catalog.FOXCONN_SET_FCC_AUTHENTICATION
+    assert catalog.lookup(v2) is catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2
+
+
+def test_build_checks_names_and_mandatory_tlvs():
+    with pytest.raises(ValueError, match="no TLV named colour"):
+        catalog.build(catalog.GET_IDS, 1, 1, colour="red")
+    with pytest.raises(ValueError, match="needs TLV mode"):
+        catalog.build(catalog.SET_OPERATING_MODE, 1, 1)
+
+
+def test_v2_order_is_a_rule_of_the_catalogue():
+    request = catalog.build(
+        catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, 1, 1, magic_string="s", magic_number=48
+    )
+    assert catalog.in_order(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, request)
+    swapped = QmiMessage(
+        request.service, 1, 1, request.message_id, Kind.REQUEST, tuple(reversed(request.tlvs))
+    )
+    assert not catalog.in_order(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, swapped)
+    assert catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2.strict_order
+
+
+def test_describe_names_tlvs_and_values():
+    response = catalog.respond(
+        catalog.GET_OPERATING_MODE,
+        catalog.build(catalog.GET_OPERATING_MODE, 3, 4),
+        mode=1,
+        hardware_restricted=0,
+    )
+    assert catalog.describe_tlvs(response) == ["result=success", "mode=1", "hardware_restricted=0"]
+    ids = response_to(catalog.build(catalog.GET_IDS, 3, 5), ((0x11, b"35"), (0x99, b"\x01")))
+    assert catalog.describe_tlvs(ids) == ["result=success", "imei='35'", "0x99=01"]
+    failed = catalog.respond(catalog.GET_IDS, catalog.build(catalog.GET_IDS, 3, 6), 71)
+    assert catalog.describe_tlvs(failed) == ["result=failure InvalidQmiCommand (71)"]

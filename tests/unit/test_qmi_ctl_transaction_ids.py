@@ -2,7 +2,8 @@
 
 import time
 
-from fcc_unlock.qmi.constants import CtlMessage, Service
+from fcc_unlock.qmi import catalog
+from fcc_unlock.qmi.constants import Service
 from fcc_unlock.session import MbimSession, QmiClient
 from fcc_unlock.sim.faults import Faults
 from fcc_unlock.sim.model import SimModem
@@ -19,10 +20,10 @@ def test_dms_and_fox_clients_use_distinct_ctl_transaction_ids():
             assert dms.client_id != fox.client_id
     ctl = [r.qmi for r in modem.transcript if r.qmi is not None and r.qmi.service == Service.CTL]
     assert [q.message_id for q in ctl] == [
-        CtlMessage.ALLOCATE_CID,
-        CtlMessage.ALLOCATE_CID,
-        CtlMessage.RELEASE_CID,
-        CtlMessage.RELEASE_CID,
+        catalog.ALLOCATE_CID.message_id,
+        catalog.ALLOCATE_CID.message_id,
+        catalog.RELEASE_CID.message_id,
+        catalog.RELEASE_CID.message_id,
     ]
     assert [q.transaction_id for q in ctl] == [1, 2, 3, 4]
     assert modem.clients == {}

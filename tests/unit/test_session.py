@@ -33,9 +33,9 @@ from fcc_unlock.mbim.messages import (
     decode,
 )
 from fcc_unlock.mbim.stream import GAP_TIMEOUT, FragmentAssembler, MessageSplitter, fragment
-from fcc_unlock.qmi import ctl, dms
+from fcc_unlock.qmi import catalog, ctl
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import CtlMessage, Kind, Service
+from fcc_unlock.qmi.constants import Service
 from fcc_unlock.qmi.messages import QmiMessage, response_to
 from fcc_unlock.session import (
     CLOSE_BEFORE_REOPEN_SECONDS,
@@ -97,9 +97,9 @@ class Modem:
         )
 
     def on_qmi(self, request: QmiMessage) -> QmiMessage | None:
-        if request.service == Service.CTL and request.message_id == CtlMessage.ALLOCATE_CID:
+        if request.service == Service.CTL and request.message_id == catalog.ALLOCATE_CID.message_id:
             return response_to(request, (ctl.client_tlv(ctl.requested_service(request), CLIENT_ID),))
-        if request.service == Service.CTL and request.message_id == CtlMessage.RELEASE_CID:
+        if request.service == Service.CTL and request.message_id == catalog.RELEASE_CID.message_id:
             return response_to(request, (ctl.client_tlv(*ctl.released_client(request)),))
         return response_to(request)
 
@@ -195,7 +195,7 @@ def never_ctl_sync():
         for message in transport.sent(Command):
             if message.service_id == mbim.QMI:
                 request = qmi.decode(message.information_buffer)
-                assert (request.service, request.message_id) != (Service.CTL, CtlMessage.SYNC)
+                assert (request.service, request.message_id) != (Service.CTL, catalog.SYNC.message_id)
     TRANSPORTS.clear()
 
 
@@ -660,8 +660,8 @@ def test_qmi_client_allocates_calls_and_releases(session, modem):
     session.open()
     with QmiClient(session, Service.DMS) as client:
         assert client.client_id == CLIENT_ID
-        response = client.call(dms.set_fcc_authentication)
-        assert response.kind == Kind.RESPONSE
+        response = client.call(catalog.SET_FCC_AUTHENTICATION)
+        assert response == {"result": (0, 0)}  # the response's TLVs, by name
     assert client.client_id is None
     allocate, request, release = modem.qmi_requests
     assert (allocate.service, allocate.message_id, allocate.transaction_id) == (Service.CTL, 0x22, 1)
@@ -680,7 +680,10 @@ def test_qmi_client_releases_when_the_body_raises(session, modem):
     session.open()
     with pytest.raises(RuntimeError, match="boom"), QmiClient(session, Service.DMS):
         raise RuntimeError("boom")
-    assert [r.message_id for r in modem.qmi_requests] == [CtlMessage.ALLOCATE_CID, CtlMessage.RELEASE_CID]
+    assert [r.message_id for r in modem.qmi_requests] == [
+        catalog.ALLOCATE_CID.message_id,
+        catalog.RELEASE_CID.message_id,
+    ]
 
 
 def test_qmi_client_releases_after_a_refusal(session, modem):
@@ -693,15 +696,15 @@ def test_qmi_client_releases_after_a_refusal(session, modem):
     session.open()
     client = QmiClient(session, Service.DMS)
     with pytest.raises(QmiFailure, match=r"InvalidTransition \(60\)") as raised, client:
-        client.call(dms.set_operating_mode, 0)
+        client.call(catalog.SET_OPERATING_MODE, mode=0)
     assert raised.value.error == 60
     assert isinstance(raised.value, Refused)
-    assert modem.qmi_requests[-1].message_id == CtlMessage.RELEASE_CID
+    assert modem.qmi_requests[-1].message_id == catalog.RELEASE_CID.message_id
 
 
 def test_qmi_release_is_bounded_and_never_raises(session, clock, modem):
     def on_qmi(request):
-        if request.message_id == CtlMessage.RELEASE_CID:
+        if request.message_id == catalog.RELEASE_CID.message_id:
             return None
         return Modem.on_qmi(modem, request)
 
@@ -727,8 +730,8 @@ def test_qmi_reply_that_answers_something_else_is_a_protocol_error(session, mode
     session.open()
     client = QmiClient(session, Service.DMS)
     with pytest.raises(ProtocolError, match="does not answer DMS Set FCC Authentication"), client:
-        client.call(dms.set_fcc_authentication)
-    assert modem.qmi_requests[-1].message_id == CtlMessage.RELEASE_CID
+        client.call(catalog.SET_FCC_AUTHENTICATION)
+    assert modem.qmi_requests[-1].message_id == catalog.RELEASE_CID.message_id
 
 
 def test_qmi_reply_that_is_not_qmux_is_a_protocol_error(session, modem, transport):
@@ -845,7 +848,7 @@ def test_status_on_a_later_request_does_not_probe(session, transport, modem):
     client.allocate()
     modem.on_command = lambda message: qmi_status(Status.FAILURE)(message, modem)
     with pytest.raises(ProtocolError, match="did not deliver DMS Set FCC Authentication"):
-        client.call(dms.set_fcc_authentication)
+        client.call(catalog.SET_FCC_AUTHENTICATION)
     assert all(c.service_id == mbim.QMI for c in transport.sent(Command))
 
 
@@ -861,7 +864,7 @@ def test_qmi_transaction_ids_wrap_and_skip_zero(session):
 
 def test_call_before_allocate_is_a_programming_error(session):
     with pytest.raises(RuntimeError, match="not allocated"):
-        QmiClient(session, Service.DMS).call(dms.set_fcc_authentication)
+        QmiClient(session, Service.DMS).call(catalog.SET_FCC_AUTHENTICATION)
 
 
 # --- several commands in flight (submit / wait) ----------------------------------------
@@ -967,17 +970,27 @@ def test_the_second_loss_of_a_session_is_an_error(session, modem):
 
 
 def test_qmi_requests_in_flight_together(session, transport, modem):
+    answers = {
+        catalog.GET_IDS.message_id: ((0x11, b"353000000000001"),),
+        catalog.GET_OPERATING_MODE.message_id: ((0x01, b"\x01"),),
+    }
+    on_qmi = modem.on_qmi
+    modem.on_qmi = lambda request: (
+        response_to(request, answers[request.message_id])
+        if request.message_id in answers
+        else on_qmi(request)
+    )
     with QmiClient(session, Service.DMS) as client:
-        ids = client.submit(dms.get_ids)
-        mode = client.submit(dms.get_operating_mode)
-        assert client.result(mode).message_id == mode.request.message_id
-        assert client.result(ids).message_id == ids.request.message_id
+        ids = client.submit(catalog.GET_IDS)
+        mode = client.submit(catalog.GET_OPERATING_MODE)
+        assert client.result(mode) == {"result": (0, 0), "mode": 1}  # each its own answer
+        assert client.result(ids) == {"result": (0, 0), "imei": "353000000000001"}
     sent = [qmi.decode(m.information_buffer) for m in transport.sent(Command)]
     assert [m.message_id for m in sent] == [
-        CtlMessage.ALLOCATE_CID,
-        dms.DmsMessage.GET_IDS,
-        dms.DmsMessage.GET_OPERATING_MODE,
-        CtlMessage.RELEASE_CID,
+        catalog.ALLOCATE_CID.message_id,
+        catalog.GET_IDS.message_id,
+        catalog.GET_OPERATING_MODE.message_id,
+        catalog.RELEASE_CID.message_id,
     ]
 
 
