@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
     from types import FrameType, SimpleNamespace
-    from typing import Callable, Union
+    from typing import Callable, NoReturn, Union
 
     from _typeshed import SupportsWrite
 
@@ -73,9 +73,13 @@ def terminal_columns() -> int:
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from fcc_unlock.log import write_line
+    from fcc_unlock.log import printable, write_line
 
     class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            # The message quotes the command line: a newline in it must not make a line.
+            super().error(printable(message))
+
         def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
             # Help, usage and errors as every other line: a stream that cannot be
             # written is dropped, never an exception (argparse before 3.11 let it out).

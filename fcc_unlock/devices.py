@@ -219,7 +219,7 @@ def table_lines() -> list[str]:
 
 
 def print_table(as_json: bool = False) -> int:
-    from fcc_unlock.log import print_document
+    from fcc_unlock.log import print_document, printable
 
     if as_json:
         import json
@@ -230,5 +230,5 @@ def print_table(as_json: bool = False) -> int:
         }
         print_document(json.dumps(document, indent=2))
     else:
-        print_document("\n".join(table_lines()))
+        print_document("\n".join(printable(line) for line in table_lines()))
     return 0

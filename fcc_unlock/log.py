@@ -8,7 +8,10 @@ to syslog (stderr only if no syslog socket answers); ``--log stderr`` only to st
 Syslog is spoken directly (one datagram per line to /dev/log, as glibc does), so the
 socket can be pointed elsewhere with ``FCC_UNLOCK_SYSLOG_SOCKET`` (tests).
 
-``open_streams()`` and ``close_streams()`` bracket a run so that output going
+Every human-readable line passes through ``printable()``: device and port names come
+from the command line (any bytes), error texts and firmware strings from the modem,
+and a newline or an escape sequence in them must not fake a line or drive the
+terminal. ``open_streams()`` and ``close_streams()`` bracket a run so that output going
 nowhere (a closed descriptor, a pipe nobody reads, a full disk) never becomes a
 traceback, Python's exit status 120, or a port landing on descriptor 1 or 2.
 """
@@ -31,6 +34,28 @@ LOG_ERR, LOG_INFO = 3, 6
 LOST_OUTPUT: set[int] = set()  # the descriptors whose writes failed in this run
 
 
+def printable(text: str) -> str:
+    """``text`` with every character a terminal or a log reader could misread escaped.
+
+    Control characters (newline, tab, ESC, DEL, the C1 range), other invisible ones
+    (bidirectional overrides, separators) and lone surrogates become Python escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``). A byte of a file name that is not UTF-8 reaches
+    Python as a surrogate (surrogateescape) and is shown as that byte, ``\\xff``.
+    Printable characters, non-ASCII ones too, stay; a stream that cannot encode them
+    writes them backslash-escaped (open_streams()).
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(char)[1:-1]
+
+
 def write_line(stream: TextIO | None, line: str, end: str = "\n") -> bool:
     """Write one line to ``stream`` and flush it; False, never an exception, if it
     cannot be written (the stream is then pointed at /dev/null, see discard())."""
@@ -46,12 +71,13 @@ def write_line(stream: TextIO | None, line: str, end: str = "\n") -> bool:
 
 
 def say(line: str) -> bool:
-    """A message on stderr (a usage error, an internal error)."""
-    return write_line(sys.stderr, f"{IDENT}: {line}")
+    """A message on stderr (a usage error, an internal error), escaped."""
+    return write_line(sys.stderr, f"{IDENT}: {printable(line)}")
 
 
 def print_document(text: str) -> bool:
-    """What a command prints on stdout: the table, a report, JSON."""
+    """What a command prints on stdout: the table, a report, JSON. The caller escapes
+    human-readable lines; JSON is ASCII as json.dumps() writes it."""
     return write_line(sys.stdout, text)
 
 
@@ -156,7 +182,7 @@ def syslog_line(priority: int, text: str, now: float | None = None, pid: int | N
     stamp = time.strftime("%b %d %H:%M:%S", time.localtime(now))
     if stamp[4] == "0":
         stamp = stamp[:4] + " " + stamp[5:]  # day of month space-padded, as %e
-    text = text.replace("\n", " ")
+    text = printable(text)
     pid = os.getpid() if pid is None else pid
     return f"<{LOG_DAEMON | priority}>{stamp} {IDENT}[{pid}]: {text}".encode("utf-8", "replace")
 
@@ -211,5 +237,5 @@ class Log:
         # Words must never stop the work: a trace line failing in the middle of a
         # session (stderr a closed pipe: `fcc-unlock -v ... | head`) would skip the
         # release and the CLOSE. Once the stream fails, it is left alone.
-        if self.stream is not None and not write_line(self.stream, line):
+        if self.stream is not None and not write_line(self.stream, printable(line)):
             self.stream = None
