@@ -101,13 +101,11 @@ def _unsupported(port: PresentPort) -> Outcome:
 
 def command(args: Args) -> int:
     """``fcc-unlock --all`` from the parsed command line."""
-    import sys
-
     from fcc_unlock.lock import lock_dir
-    from fcc_unlock.log import Log
+    from fcc_unlock.log import Log, say
 
     if args.device:
-        print("fcc-unlock: error: --all takes no DEVICE", file=sys.stderr)
+        say("error: --all takes no DEVICE")
         return ExitCode.USAGE
     log = Log(args.log, args.verbose)
     return unlock_all(

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
     from types import FrameType, SimpleNamespace
-    from typing import Callable, Union
+    from typing import Callable, NoReturn, Union
+
+    from _typeshed import SupportsWrite
 
     Args = Union[argparse.Namespace, SimpleNamespace]
 
@@ -71,6 +73,19 @@ def terminal_columns() -> int:
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
+    from fcc_unlock.log import printable, write_line
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            # The message quotes the command line: a newline in it must not make a line.
+            super().error(printable(message))
+
+        def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+            # Help, usage and errors as every other line: a stream that cannot be
+            # written is dropped, never an exception (argparse before 3.11 let it out).
+            if message:
+                write_line(file or sys.stderr, message, end="")  # type: ignore[arg-type]
+
     class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         # argparse sizes a formatter for every add_argument() with
         # shutil.get_terminal_size(); importing shutil alone costs more than a round
@@ -79,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
             super().__init__(prog, width=terminal_columns() - 2)
 
     exit_codes = "\n".join(f"  {int(code):>3}  {text}" for code, text in DESCRIPTIONS.items())
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="fcc-unlock",
         description="FCC-unlock a laptop WWAN modem through its MBIM control port.",
         epilog=f"exit status:\n{exit_codes}",
@@ -243,9 +258,21 @@ def _choice(text: str, choices: tuple[str, ...]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from fcc_unlock.dispatcher import invoked_by_modemmanager
+    """The program: run the command, then make sure its output is out (or known lost)."""
+    from fcc_unlock.log import close_streams, open_streams
 
     started = time.monotonic()
+    open_streams()
+    code = run_command(argv, started)
+    if close_streams() and code == ExitCode.OK:
+        return ExitCode.IO_ERROR  # the document never reached its reader (README "Exit status")
+    return code
+
+
+def run_command(argv: Sequence[str] | None, started: float) -> int:
+    from fcc_unlock.dispatcher import invoked_by_modemmanager
+    from fcc_unlock.log import say, write_line
+
     argv = list(sys.argv[1:] if argv is None else argv)
     if invoked_by_modemmanager(argv):
         argv.insert(0, "--modemmanager")
@@ -274,8 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return all_devices.command(args)
         if not args.device:
-            build_parser().print_usage(sys.stderr)
-            print("fcc-unlock: error: a DEVICE is required (or --all, --demo, --list)", file=sys.stderr)
+            write_line(sys.stderr, build_parser().format_usage(), end="")
+            say("error: a DEVICE is required (or --all, --demo, --list)")
             return ExitCode.USAGE
         if args.status:
             from fcc_unlock.status import status_command
@@ -288,13 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return unlock_command(args)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # Whoever read our output went away (`fcc-unlock --list | head`): no traceback,
-        # no complaint at exit when Python flushes stdout again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return ExitCode.IO_ERROR
     except Exception as error:  # a bug: say so in one line, with the exit code for bugs
-        print(f"fcc-unlock: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        say(f"internal error: {type(error).__name__}: {error}")
         if os.environ.get("FCC_UNLOCK_DEBUG"):
             raise
         return ExitCode.INTERNAL
@@ -354,7 +376,9 @@ def report(outcome: Outcome, log: Log, as_json: bool) -> int:
     if as_json:
         import json
 
-        print(json.dumps(outcome.as_dict()), flush=True)
+        from fcc_unlock.log import print_document
+
+        print_document(json.dumps(outcome.as_dict()))
     return int(outcome.exit_code)
 
 

@@ -6,25 +6,24 @@ import sys
 
 
 def run_demo(vendor: str, timeout: float, verbose: bool = True) -> int:
-    from fcc_unlock.log import Log
+    from fcc_unlock.log import Log, print_document, say
     from fcc_unlock.runner import unlock
     from fcc_unlock.sim.model import SimModem
     from fcc_unlock.sim.personalities import PERSONALITIES
     from fcc_unlock.sim.pty import PtyModem
 
     if vendor not in PERSONALITIES:
-        print(f"fcc-unlock: unknown --vendor {vendor!r}; one of: {', '.join(PERSONALITIES)}", file=sys.stderr)
+        say(f"unknown --vendor {vendor!r}; one of: {', '.join(PERSONALITIES)}")
         return 2
     personality = PERSONALITIES[vendor]()
     modem = SimModem(personality)
-    out = sys.stdout
-    print(f"Simulated modem: {personality.model}, FCC-locked: {modem.locked}", file=out)
+    print_document(f"Simulated modem: {personality.model}, FCC-locked: {modem.locked}")
     with PtyModem(modem) as sim:
-        print(f"Serving it on {sim.path}; running: fcc-unlock --method {vendor} {sim.path}\n", file=out)
-        log = Log("stderr", verbose=True, stream=out)
+        print_document(f"Serving it on {sim.path}; running: fcc-unlock --method {vendor} {sim.path}\n")
+        log = Log("stderr", verbose=True, stream=sys.stdout)
         outcome = unlock(sim.path, vendor, timeout, log.trace, personality.ids)
         log.result(outcome.line(), outcome.ok)
     kinds = " -> ".join(received.kind for received in modem.transcript)
-    print(f"\nThe modem received: {kinds}", file=out)
-    print(f"FCC-locked now: {modem.locked}; exit status {int(outcome.exit_code)}", file=out)
+    print_document(f"\nThe modem received: {kinds}")
+    print_document(f"FCC-locked now: {modem.locked}; exit status {int(outcome.exit_code)}")
     return int(outcome.exit_code)

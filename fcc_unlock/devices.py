@@ -219,6 +219,8 @@ def table_lines() -> list[str]:
 
 
 def print_table(as_json: bool = False) -> int:
+    from fcc_unlock.log import print_document, printable
+
     if as_json:
         import json
 
@@ -226,7 +228,7 @@ def print_table(as_json: bool = False) -> int:
             "devices": [d.as_dict() for d in DEVICES],
             "not_supported": [d.as_dict() for d in NOT_SUPPORTED],
         }
-        print(json.dumps(document, indent=2))
+        print_document(json.dumps(document, indent=2))
     else:
-        print("\n".join(table_lines()))
+        print_document("\n".join(printable(line) for line in table_lines()))
     return 0

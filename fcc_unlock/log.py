@@ -7,6 +7,13 @@ to syslog (stderr only if no syslog socket answers); ``--log stderr`` only to st
 
 Syslog is spoken directly (one datagram per line to /dev/log, as glibc does), so the
 socket can be pointed elsewhere with ``FCC_UNLOCK_SYSLOG_SOCKET`` (tests).
+
+Every human-readable line passes through ``printable()``: device and port names come
+from the command line (any bytes), error texts and firmware strings from the modem,
+and a newline or an escape sequence in them must not fake a line or drive the
+terminal. ``open_streams()`` and ``close_streams()`` bracket a run so that output going
+nowhere (a closed descriptor, a pipe nobody reads, a full disk) never becomes a
+traceback, Python's exit status 120, or a port landing on descriptor 1 or 2.
 """
 
 from __future__ import annotations
@@ -24,6 +31,128 @@ SYSLOG_SOCKET = "/dev/log"
 SYSLOG_VARIABLE = "FCC_UNLOCK_SYSLOG_SOCKET"
 LOG_DAEMON = 3 << 3
 LOG_ERR, LOG_INFO = 3, 6
+LOST_OUTPUT: set[int] = set()  # the descriptors whose writes failed in this run
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal or a log reader could misread escaped.
+
+    Control characters (newline, tab, ESC, DEL, the C1 range), other invisible ones
+    (bidirectional overrides, separators) and lone surrogates become Python escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``). A byte of a file name that is not UTF-8 reaches
+    Python as a surrogate (surrogateescape) and is shown as that byte, ``\\xff``.
+    Printable characters, non-ASCII ones too, stay; a stream that cannot encode them
+    writes them backslash-escaped (open_streams()).
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(char)[1:-1]
+
+
+def write_line(stream: TextIO | None, line: str, end: str = "\n") -> bool:
+    """Write one line to ``stream`` and flush it; False, never an exception, if it
+    cannot be written (the stream is then pointed at /dev/null, see discard())."""
+    if stream is None:
+        return True  # no stream at all: as if to /dev/null
+    try:
+        stream.write(line + end)
+        stream.flush()
+    except (OSError, ValueError):
+        discard(stream)
+        return False
+    return True
+
+
+def say(line: str) -> bool:
+    """A message on stderr (a usage error, an internal error), escaped."""
+    return write_line(sys.stderr, f"{IDENT}: {printable(line)}")
+
+
+def print_document(text: str) -> bool:
+    """What a command prints on stdout: the table, a report, JSON. The caller escapes
+    human-readable lines; JSON is ASCII as json.dumps() writes it."""
+    return write_line(sys.stdout, text)
+
+
+def discard(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null once a write to it failed.
+
+    What a failed write left in the buffer is written again when Python flushes
+    the stream at exit; on a closed pipe or a full disk that fails again, prints
+    "Exception ignored" and makes the exit status 120. Into /dev/null it succeeds.
+    """
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return  # not a file (a test's StringIO): nothing is flushed at exit
+    LOST_OUTPUT.add(fd)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
+
+def open_streams() -> None:
+    """Prepare stdin, stdout and stderr for a run; call first thing.
+
+    A descriptor 0, 1 or 2 that is not open (``fcc-unlock >&-``) gets /dev/null, so
+    the modem's port or the lock file, opened later, can never become the program's
+    stdout or stderr and receive its words. stdout escapes what it cannot encode
+    (``PYTHONIOENCODING=ascii:strict``, a non-UTF-8 locale) as stderr always does.
+    """
+    LOST_OUTPUT.clear()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            _reopen_null(fd)
+    # Where Python found the descriptor closed at start-up it left None; a stream to
+    # /dev/null of its own (never whatever descriptor 1 or 2 is now) for the whole run.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+
+
+def _reopen_null(fd: int) -> None:
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return
+    if null != fd:
+        os.dup2(null, fd)
+        os.close(null)
+
+
+def close_streams() -> bool:
+    """Flush stdout and stderr at the end of a run: True if stdout's output was lost.
+
+    A run must not leave anything for Python's exit-time flush to fail on; a stream
+    whose flush fails now is discarded (discard()).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                discard(stream)
+    return 1 in LOST_OUTPUT
 
 
 def on_journal_stream(stream: TextIO) -> bool:
@@ -53,7 +182,7 @@ def syslog_line(priority: int, text: str, now: float | None = None, pid: int | N
     stamp = time.strftime("%b %d %H:%M:%S", time.localtime(now))
     if stamp[4] == "0":
         stamp = stamp[:4] + " " + stamp[5:]  # day of month space-padded, as %e
-    text = text.replace("\n", " ")
+    text = printable(text)
     pid = os.getpid() if pid is None else pid
     return f"<{LOG_DAEMON | priority}>{stamp} {IDENT}[{pid}]: {text}".encode("utf-8", "replace")
 
@@ -108,9 +237,5 @@ class Log:
         # Words must never stop the work: a trace line failing in the middle of a
         # session (stderr a closed pipe: `fcc-unlock -v ... | head`) would skip the
         # release and the CLOSE. Once the stream fails, it is left alone.
-        if self.stream is None:
-            return
-        try:
-            print(line, file=self.stream, flush=True)
-        except (OSError, ValueError):
+        if self.stream is not None and not write_line(self.stream, printable(line)):
             self.stream = None

@@ -162,7 +162,7 @@ def run_status(
 
 def status_command(args: Args) -> int:
     """``--status``: resolve the modem (for its name), survey it, print the report."""
-    from fcc_unlock.log import Log
+    from fcc_unlock.log import Log, print_document, printable
 
     method, ids, model, hint = args.method, None, None, ""
     if method is None:
@@ -203,7 +203,8 @@ def status_command(args: Args) -> int:
     if args.json:
         import json
 
-        print(json.dumps(report.as_dict()), flush=True)
+        print_document(json.dumps(report.as_dict()))
     else:
-        print("\n".join(report.lines()), flush=True)
+        # The device name, the hint and the evidence quote the command line and the modem.
+        print_document("\n".join(printable(line) for line in report.lines()))
     return int(report.exit_code)

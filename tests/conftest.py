@@ -7,6 +7,7 @@ kind and the closing notes can count them.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ IN_CI = os.environ.get("FCC_UNLOCK_CI") == "1"
 # in a later folder's test would find that file instead of this one. So this module is
 # also importable as ``fcc_unlock_tests``, and folder conftests re-export its helpers
 # with ``from fcc_unlock_tests import *``.
-__all__ = ["IN_CI", "KINDS", "ROOT", "cli_env", "require_tool", "run_cli"]
+__all__ = ["IN_CI", "KINDS", "ROOT", "SYSTEM_PATH", "bare_env", "cli_env", "require_tool", "run_cli"]
 sys.modules.setdefault("fcc_unlock_tests", sys.modules[__name__])
 
 
@@ -56,22 +57,51 @@ def require_tool(name: str) -> str:
     return path
 
 
-def cli_env() -> dict[str, str]:
-    """Environment for running ``python -m fcc_unlock`` from this checkout."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("JOURNAL_STREAM", None)
-    return env
+# systemd's default PATH, what udevd, a unit and ModemManager's children get.
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def bare_env(**extra: str) -> dict[str, str]:
+    """The environment udev, systemd and ModemManager start the program with: PATH and
+    nothing else (no locale, no HOME, no PYTHONUNBUFFERED, no PYTHONDONTWRITEBYTECODE),
+    plus ``extra``, what a test sets on purpose. Not this shell's: its
+    PYTHONUNBUFFERED=1 once hid a traceback from the whole suite."""
+    return {"PATH": SYSTEM_PATH, **dict(checkout_env()), **extra}
+
+
+@functools.cache
+def checkout_env() -> tuple[tuple[str, str], ...]:
+    """PYTHONPATH=ROOT only if ``sys.executable`` would not find this checkout by itself.
+
+    The test extras install it editable, so a bare environment finds it; a copy
+    installed some other way must not be tested in its place."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import fcc_unlock; print(fcc_unlock.__file__)"],
+        capture_output=True,
+        text=True,
+        env={"PATH": SYSTEM_PATH},
+        cwd="/",
+        timeout=30,
+    )
+    found = Path(probe.stdout.strip()) if probe.returncode == 0 else None
+    if found is not None and found.resolve().parent == ROOT / "fcc_unlock":
+        return ()
+    return (("PYTHONPATH", str(ROOT)),)
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """Environment for running ``python -m fcc_unlock`` from this checkout: bare_env()."""
+    return bare_env(**extra)
+
+
+def run_cli(*args: str, timeout: float = 30, **extra_env: str) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process; stderr is not a tty, so pass --log stderr."""
     return subprocess.run(
         [sys.executable, "-m", "fcc_unlock", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=cli_env(),
+        env=cli_env(**extra_env),
     )
 
 

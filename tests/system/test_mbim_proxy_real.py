@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, require_tool
+from conftest import IN_CI, ROOT, bare_env, require_tool
 
 HARNESS = Path(__file__).with_name("netns_harness.py")
 PROXY = "/usr/libexec/mbim-proxy"
@@ -60,6 +60,7 @@ def scenario(name: str, tmp_path: Path) -> dict:
         text=True,
         timeout=120,
         cwd=ROOT,
+        env=bare_env(),
     )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)

@@ -34,7 +34,8 @@ def test_syslog_line_is_what_glibc_sends():
     assert syslog_line(LOG_INFO, "cdc-wdm0 1199:9079 sierra: unlocked in 0.21 s", when, 42) == (
         b"<30>Nov  5 09:08:07 fcc-unlock[42]: cdc-wdm0 1199:9079 sierra: unlocked in 0.21 s"
     )
-    assert syslog_line(LOG_ERR, "a\nb", when, 1).startswith(b"<27>Nov  5 09:08:07 fcc-unlock[1]: a b")
+    # One line, control characters escaped: a newline or ESC from a device name stays visible.
+    assert syslog_line(LOG_ERR, "a\nb\x1b", when, 1) == b"<27>Nov  5 09:08:07 fcc-unlock[1]: a\\nb\\x1b"
 
 
 def test_syslog_mode_sends_one_datagram_and_nothing_to_stderr(syslog_server):
