@@ -1,6 +1,6 @@
 """QMI numbers: services, message ids, flags (libqmi qmi-enums.h, data/qmi-service-*.json).
 
-See shared/reference/protocol.md §3-§4.
+See docs/protocol.md §3-§4.
 """
 
 from __future__ import annotations

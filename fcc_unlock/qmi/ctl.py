@@ -1,4 +1,4 @@
-"""QMI CTL (service 0): allocate and release client ids (protocol.md §3.4).
+"""QMI CTL (service 0): allocate and release client ids (docs/protocol.md §3.4).
 
 CTL Sync (0x0027) is deliberately absent: it frees every client id on the modem,
 ModemManager's included.

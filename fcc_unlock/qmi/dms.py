@@ -1,4 +1,4 @@
-"""QMI DMS (service 2) messages used to check and perform FCC unlocks (protocol.md §4).
+"""QMI DMS (service 2) messages used to check and perform FCC unlocks (docs/protocol.md §4).
 
 Requests are built for a client id and transaction id the caller allocated. The same
 message ids exist on the Foxconn service (0xE3), so builders take the service.

@@ -189,7 +189,7 @@ def test_foxconn_v2_is_printed_by_libqmi_as_foxconn_v2(peers, flow_wires):
     magic = qmi.decode(frame).tlv(dms.MAGIC_STRING_TLV)
     assert glib_peers.qmi_read_tlv(frame, dms.MAGIC_STRING_TLV, "s") == [magic.decode()]
     assert glib_peers.qmi_read_tlv(frame, dms.MAGIC_NUMBER_TLV, "B") == [48]
-    # TLV order matters to the firmware (protocol.md §8.15): the string comes first.
+    # TLV order matters to the firmware (docs/protocol.md §8.15): the string comes first.
     assert [t for t, _ in view.tlvs] == [dms.MAGIC_STRING_TLV, dms.MAGIC_NUMBER_TLV]
 
 
