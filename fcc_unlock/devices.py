@@ -9,8 +9,8 @@ the same unlock). The udev rules file is generated from ``DEVICES``.
 ``NOT_SUPPORTED`` lists modems whose lock fcc-unlock recognises but does not undo:
 their unlock does not travel over MBIM (an AT port, Intel's XMM RPC port) or rests on
 an unverified algorithm. They are never matched for an unlock; naming them turns
-"unknown modem" into a precise hint. Sources: shared/reference/landscape.md §1.1, §5
-and protocol.md §4.9, §5.4.
+"unknown modem" into a precise hint. Sources: docs/modemmanager.md §1.1, §3
+and docs/protocol.md §4.9, §5.4.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """ModemManager's FCC unlock dispatcher mode.
 
 ModemManager runs ``/etc/ModemManager/fcc-unlock.d/<vid>:<pid> <modem D-Bus path>
-<port>...`` when a modem refuses to power up (landscape.md §1.2): ports are bare names
+<port>...`` when a modem refuses to power up (docs/modemmanager.md §1.2): ports are bare names
 of type AT, QMI, MBIM or XMMRPC; stdout and stderr go nowhere; after 5 s the helper is
 killed; its exit status only reaches MM's debug log. So here we pick the MBIM port,
 find the method from the modem's ids, go through mbim-proxy (MM holds the port), log

@@ -10,7 +10,7 @@ lock out, or point at the hardware radio switch, but never prove the lock:
   switched on yet (ModemManager does that after the unlock).
 * QMI DMS Get Operating Mode: ONLINE rules the lock out; "hardware restricted" points
   at the switch; LOW_POWER / PERSISTENT_LOW_POWER is where locked modems sit, and also
-  airplane mode (protocol.md §4.7): not proof.
+  airplane mode (docs/protocol.md §4.7): not proof.
 * Quectel radio state: 4 is FCC-locked, 0 and 1 are not: a direct answer.
 
 ``decide()`` weighs them: a direct "locked" wins, then the hardware switch, then

@@ -1,6 +1,6 @@
 """MBIM control ports: telling them from a list of names, and finding every one present.
 
-Two kernel paths lead to an MBIM control port (protocol.md §7): ``/dev/cdc-wdmN``
+Two kernel paths lead to an MBIM control port (docs/protocol.md §7): ``/dev/cdc-wdmN``
 from cdc_mbim on USB, and ``/dev/wwanNmbimM`` from the wwan core (MHI and t7xx on
 PCI; cdc_mbim registers a wwan twin of its cdc-wdm node too). ModemManager uses the
 cdc-wdm node of USB modems and the wwan port of PCI ones (its 80-mm-candidate.rules

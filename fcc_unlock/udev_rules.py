@@ -13,7 +13,7 @@ added: USB modems by their cdc-wdm node (driver cdc_mbim), PCI modems by their w
 port of type MBIM, matched on the PCI function's ids (and subsystem ids where the
 table needs them, most specific first). RUN+= is synchronous and udevd announces the
 port to ModemManager only after it, so the unlock is done before ModemManager probes
-(design.md §3.1).
+(docs/modemmanager.md §2).
 """
 
 from __future__ import annotations

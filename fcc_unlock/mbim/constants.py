@@ -1,7 +1,7 @@
 """MBIM numbers: message types, status and error codes, services, CIDs.
 
 Values from the MBIM 1.0 specification as implemented by libmbim (mbim-message.h,
-mbim-errors.h, mbim-uuid.c, mbim-cid.h); see shared/reference/protocol.md §1-§2.
+mbim-errors.h, mbim-uuid.c, mbim-cid.h); see docs/protocol.md §1-§2.
 """
 
 from enum import IntEnum

@@ -1,4 +1,4 @@
-"""Information-buffer helpers: OL pairs and UTF-16 strings (protocol.md §1.1).
+"""Information-buffer helpers: OL pairs and UTF-16 strings (docs/protocol.md §1.1).
 
 Variable-size members sit after the fixed part; the fixed part holds an
 (offset, size) pair per member, offsets counted from the start of the information

@@ -12,7 +12,7 @@ information buffer; strings are UTF-16LE without a terminator, padded to 4 bytes
 
 from construct import Array, Bytes, Int16ul, Int32ul, Struct, this
 
-# --- message framing (protocol.md §1.3-§1.8) ---------------------------------------
+# --- message framing (docs/protocol.md §1.3-§1.8) ---------------------------------------
 
 Header = Struct(
     "message_type" / Int32ul,

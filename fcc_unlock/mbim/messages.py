@@ -1,4 +1,4 @@
-"""Typed MBIM control messages and their wire encoding (protocol.md §1.2-§1.8).
+"""Typed MBIM control messages and their wire encoding (docs/protocol.md §1.2-§1.8).
 
 ``decode(data)`` turns one whole, unfragmented message into one of the classes below
 or raises ``DecodeError``; ``message.encode()`` is the inverse. Fragmenting and
@@ -220,7 +220,7 @@ class IndicateStatus(Message):
         )
 
 
-# Message types that carry the fragment header (and may be split, protocol.md §1.10).
+# Message types that carry the fragment header (and may be split, docs/protocol.md §1.10).
 FRAGMENTED_TYPES = frozenset({MessageType.COMMAND, MessageType.COMMAND_DONE, MessageType.INDICATE_STATUS})
 # The smallest valid length of each type.
 MIN_LENGTH = {

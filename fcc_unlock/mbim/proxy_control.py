@@ -1,7 +1,7 @@
 """Proxy Control payloads: what a client of mbim-proxy says before anything else.
 
 The service (UUID 838cf7fb-8d0d-4d7f-871e-d71dbefbb39b) is answered by the proxy
-itself, never forwarded to a modem (protocol.md §6.2):
+itself, never forwarded to a modem (docs/protocol.md §6.2):
 
 * CONFIGURATION (CID 1), SET only: ``OL DevicePath`` (UTF-16LE) and ``u32 Timeout``
   (seconds the proxy may spend opening the device). The reply has no payload; its

@@ -1,4 +1,4 @@
-"""Quectel vendor MBIM service: RADIO_STATE (CID 1), the Quectel FCC lock (protocol.md §5.1).
+"""Quectel vendor MBIM service: RADIO_STATE (CID 1), the Quectel FCC lock (docs/protocol.md §5.1).
 
 Service 11223344-5566-7788-99aa-bbccddeeff11. SET carries a u32 radio state (1 = ON
 is the unlock); a QUERY answers the same u32, where 4 means FCC-locked. The SET reply

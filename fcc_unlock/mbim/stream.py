@@ -1,4 +1,4 @@
-"""From a byte stream to whole MBIM messages, and back (protocol.md §1.10, §1.14, §8).
+"""From a byte stream to whole MBIM messages, and back (docs/protocol.md §1.10, §1.14, §8).
 
 ``MessageSplitter`` cuts any chunking of bytes into messages by MessageLength, with a
 bounded buffer, resynchronising past garbage. ``FragmentAssembler`` joins fragments of
@@ -188,7 +188,7 @@ def fragment(message: bytes, max_control_transfer: int) -> list[bytes]:
     """Split an encoded message so each piece fits one control transfer.
 
     Pieces after the first carry only the 20-byte prefix and the next chunk of
-    everything that followed it in the whole message (protocol.md §1.10).
+    everything that followed it in the whole message (docs/protocol.md §1.10).
     """
     if len(message) <= max_control_transfer:
         return [message]

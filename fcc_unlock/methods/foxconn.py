@@ -1,12 +1,12 @@
 """Foxconn SDX55 (Lenovo T99W175, also in USB mode): QMI "Set FCC Authentication" 0x5571.
 
 Everything happens in one MBIM session with one DMS client (ModemManager's script
-starts qmicli four times), in the order of protocol.md §4.8:
+starts qmicli four times), in the order of docs/protocol.md §4.8:
 
 1. Foxconn Get Firmware Version (0x555E) firmware-mcfg and apps, DMS Get IDs (IMEI).
 2. v2: 0x5571 with TLV 0x01 the magic string, then TLV 0x02 the number 48.
 3. If DMS answers InvalidQmiCommand, the firmware keeps the Foxconn messages on their
-   own QMI service (FOX, 0xE3; protocol.md §4.4, §4.5): the same v2 there.
+   own QMI service (FOX, 0xE3; docs/protocol.md §4.4, §4.5): the same v2 there.
 4. If v2 could not be sent or failed: v1, 0x5571 with TLV 0x01 = 0 (older firmware).
 
 The exit status is that of the last attempt; the result says which variant worked.

@@ -1,6 +1,6 @@
 """Quectel (EM05-G, EM120R-GL, RM520N-GL): the vendor MBIM service's RADIO_STATE (CID 1).
 
-protocol.md §5.1: QUERY answers 4 while the modem is FCC-locked; SET ON unlocks. So
+docs/protocol.md §5.1: QUERY answers 4 while the modem is FCC-locked; SET ON unlocks. So
 this method can ask directly, before and after: query, set ON, query again. A modem
 that does not report 4 gets no SET (already unlocked); one that still reports 4
 after the SET has refused the unlock.

@@ -1,7 +1,7 @@
 """Sierra Wireless (EM7355, EM7455, MC7355, MC8805 and their Dell/HP/Lenovo variants).
 
 The unlock is QMI DMS "Set FCC Authentication" (0x555F, no TLVs), carried through the
-MBIM QMI service (protocol.md §3.1, §4.1): allocate a DMS client, send, release.
+MBIM QMI service (docs/protocol.md §3.1, §4.1): allocate a DMS client, send, release.
 
 Sierra firmware has no lock query. Before unlocking we read Basic Connect RADIO_STATE:
 a radio that is on rules the lock out (then nothing is sent), a hardware switch that

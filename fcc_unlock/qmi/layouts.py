@@ -1,6 +1,6 @@
 """Every QMUX/QMI binary layout, declared once, with construct.
 
-Single source of the QMI wire formats (protocol.md §3.3-§4). The fixed-size layouts
+Single source of the QMI wire formats (docs/protocol.md §3.3-§4). The fixed-size layouts
 named in ``HOT`` are compiled into ``_structs.py`` by ``python -m fcc_unlock.codegen``
 so the hotplug path need not import construct.
 

@@ -1,8 +1,8 @@
-"""QMUX frames as typed messages (protocol.md §3.3).
+"""QMUX frames as typed messages (docs/protocol.md §3.3).
 
 A ``QmiMessage`` is the service, client id, transaction id, message id, kind and an
 ordered tuple of TLVs ``(type, value)``; order is kept because some firmware cares
-(Foxconn v2, protocol.md §4.3). ``decode()`` checks every length libqmi checks.
+(Foxconn v2, docs/protocol.md §4.3). ``decode()`` checks every length libqmi checks.
 """
 
 from __future__ import annotations

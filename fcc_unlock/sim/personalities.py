@@ -155,7 +155,7 @@ class Foxconn(Personality):
     model = "Foxconn T99W175 (SDX55, Lenovo)"
     ids = "105b:e0ab"
     unlock_kind = "foxconn-auth"
-    # The strings of protocol.md §4.8's test vector: its magic is
+    # The strings of docs/protocol.md §4.8's test vector: its magic is
     # salt1f325d68c16d5cb455784554cb3e9500.
     firmware_mcfg = "T99W175.F0.1.0.0.9.GC.004.013"
     firmware_apps = "T99W175.F0.0.0.9.1.GC.004"
@@ -171,7 +171,7 @@ class Foxconn(Personality):
         return service == Service.DMS or (service == Service.FOX and modem.faults.fox_service is not None)
 
     def expected_magic(self, modem: SimModem) -> str:
-        """The v2 magic this modem accepts (protocol.md §4.8)."""
+        """The v2 magic this modem accepts (docs/protocol.md §4.8)."""
         import hashlib
 
         trimmed = ".".join(self.firmware_mcfg.split(".")[:-2])

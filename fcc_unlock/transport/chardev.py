@@ -1,7 +1,7 @@
 """The MBIM character device: /dev/cdc-wdmN (cdc_mbim) or /dev/wwanNmbim0 (wwan core).
 
 Only a checked modem control port is opened (portcheck.py). Kernel behaviour we rely
-on (protocol.md §7): one write() is one control transfer and is silently truncated
+on (docs/protocol.md §7): one write() is one control transfer and is silently truncated
 above wMaxCommand, so the session fragments to
 ``max_control_transfer`` and we treat a short write as an error; a read returns at most
 one transfer; unplug shows as ENODEV/EIO or POLLHUP|POLLERR. A pty behaves the same

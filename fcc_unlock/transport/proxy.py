@@ -2,7 +2,7 @@
 
 libmbim's mbim-proxy (which ModemManager uses for every MBIM port) listens on the
 abstract unix socket ``mbim-proxy``; the stream carries plain MBIM messages framed by
-MessageLength (protocol.md §6). A client first sends Proxy Control CONFIGURATION with
+MessageLength (docs/protocol.md §6). A client first sends Proxy Control CONFIGURATION with
 the device path; the proxy opens the device if nobody has yet and replies, possibly
 after a VERSION notification. From then on the proxy answers OPEN and CLOSE itself
 (the device stays open for ModemManager) and forwards everything else, swapping

@@ -8,7 +8,7 @@ from conftest import run_cli
 
 from fcc_unlock.qmi.constants import Service
 
-MAGIC = b"salt1f325d68c16d5cb455784554cb3e9500"  # protocol.md §4.8 vector = the sim's strings
+MAGIC = b"salt1f325d68c16d5cb455784554cb3e9500"  # docs/protocol.md §4.8 vector = the sim's strings
 V2_TLVS = ((0x01, MAGIC), (0x02, b"\x30"))
 V1_TLVS = ((0x01, b"\x00"),)
 

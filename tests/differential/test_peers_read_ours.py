@@ -190,7 +190,7 @@ def test_foxconn_v2_is_printed_by_libqmi_as_foxconn_v2(peers, flow_wires):
     magic = qmi.decode(frame).tlv(0x01)
     assert glib_peers.qmi_read_tlv(frame, 0x01, "s") == [magic.decode()]
     assert glib_peers.qmi_read_tlv(frame, 0x02, "B") == [48]
-    # TLV order matters to the firmware (protocol.md §8.15): the string comes first.
+    # TLV order matters to the firmware (docs/protocol.md §8.15): the string comes first.
     assert [t for t, _ in view.tlvs] == [0x01, 0x02]
 
 

@@ -58,7 +58,7 @@ def check_header(frame: tshark_peer.Frame, data: bytes) -> None:
         assert frame.number("mbim.control.fragment.current") == current
 
 
-# Where each field sits in a message (protocol.md §1.3-§1.8): Wireshark must find it there.
+# Where each field sits in a message (docs/protocol.md §1.3-§1.8): Wireshark must find it there.
 POSITIONS = {
     "mbim.control.header.message_type": 0,
     "mbim.control.header.message_length": 4,

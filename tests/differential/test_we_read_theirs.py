@@ -127,7 +127,7 @@ def test_libmbim_subscribe_list_parses_with_ours():
 
 
 def test_libmbim_qmi_frame_is_not_padded():
-    """QMI inside MBIM is an unsized byte array: no padding, or QMI breaks (§8.3)."""
+    """QMI inside MBIM is an unsized byte array: no padding, or QMI breaks (docs/protocol.md §8.3)."""
     frame = catalog.build(catalog.SET_FCC_AUTHENTICATION, 1, 1).encode()  # 13 bytes: padding would show
     command = decode(glib_peers.mbim_build_qmi_msg(TID, frame))
     assert command.information_buffer == frame

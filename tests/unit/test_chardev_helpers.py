@@ -22,7 +22,7 @@ from fcc_unlock.transport.chardev import (
     "machine", ["x86_64", "i686", "aarch64", "armv7l", "riscv64", "s390x", "loongarch64"]
 )
 def test_ioctl_wdm_max_command_on_generic_layouts(machine):
-    # protocol.md §1.11: READ=2<<30 | size 2<<16 | 'H'<<8 | 0xA0
+    # docs/protocol.md §1.11: READ=2<<30 | size 2<<16 | 'H'<<8 | 0xA0
     assert ioc_read("H", 0xA0, 2, machine) == 0x800248A0
 
 

@@ -9,7 +9,7 @@ from conftest import ROOT, run_cli
 from fcc_unlock import devices
 from fcc_unlock.devices import DEVICES, NOT_SUPPORTED, lookup, lookup_not_supported
 
-# ModemManager's dispatcher list (landscape.md §1.1, protocol.md §4.9) -> our method.
+# ModemManager's dispatcher list (docs/modemmanager.md §1.1, docs/protocol.md §4.9) -> our method.
 MODEMMANAGER = {
     ("pci", 0x105B, 0xE0AB): "foxconn",
     ("pci", 0x105B, 0xE0C3): "foxconn",

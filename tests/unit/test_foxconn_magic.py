@@ -1,4 +1,4 @@
-"""The Foxconn v2 magic string against the reference vector (protocol.md §4.8)."""
+"""The Foxconn v2 magic string against the reference vector (docs/protocol.md §4.8)."""
 
 import hashlib
 import sys
@@ -10,7 +10,7 @@ from fcc_unlock.sim.faults import Faults
 from fcc_unlock.sim.model import SimModem
 from fcc_unlock.sim.personalities import Foxconn
 
-# Computed by running ModemManager's shell pipeline (protocol.md §4.8).
+# Computed by running ModemManager's shell pipeline (docs/protocol.md §4.8).
 FIRMWARE = "T99W175.F0.1.0.0.9.GC.004.013"
 APPS = "T99W175.F0.0.0.9.1.GC.004"
 IMEI = "123456789012345"

@@ -1,4 +1,4 @@
-"""MBIM byte vectors from shared/reference/protocol.md (dumped from libmbim 1.28.2).
+"""MBIM byte vectors of docs/protocol.md (dumped from libmbim 1.28.2).
 
 Each vector is encoded with our code and compared byte for byte, then decoded and
 compared field by field.
@@ -22,47 +22,47 @@ def hexbytes(text: str) -> bytes:
     return bytes.fromhex(" ".join(text.split()))
 
 
-# §1.4
+# docs/protocol.md §1.4
 OPEN = hexbytes("01 00 00 00 10 00 00 00 01 00 00 00 00 10 00 00")
-# §1.5
+# docs/protocol.md §1.5
 CLOSE = hexbytes("02 00 00 00 0c 00 00 00 07 00 00 00")
-# §1.6: DEVICE_CAPS query, TID 2
+# docs/protocol.md §1.6: DEVICE_CAPS query, TID 2
 DEVICE_CAPS_QUERY = hexbytes(
     """03 00 00 00 30 00 00 00 02 00 00 00 01 00 00 00 00 00 00 00
     a2 89 cc 33 bc bb 8b 4f b6 b0 13 3e c2 aa e6 df
     01 00 00 00 00 00 00 00 00 00 00 00"""
 )
-# §1.8
+# docs/protocol.md §1.8
 FUNCTION_ERROR_NOT_OPENED = hexbytes("04 00 00 80 10 00 00 00 09 00 00 00 05 00 00 00")
 HOST_ERROR_TIMEOUT_FRAGMENT = hexbytes("04 00 00 00 10 00 00 00 09 00 00 00 01 00 00 00")
-# §2.2: RADIO_STATE set ON, TID 4
+# docs/protocol.md §2.2: RADIO_STATE set ON, TID 4
 RADIO_STATE_SET_ON = hexbytes(
     """03 00 00 00 34 00 00 00 04 00 00 00 01 00 00 00 00 00 00 00
     a2 89 cc 33 bc bb 8b 4f b6 b0 13 3e c2 aa e6 df
     03 00 00 00 01 00 00 00 04 00 00 00 01 00 00 00"""
 )
-# §2.4: DEVICE_SERVICE_SUBSCRIBE_LIST set {QMI: CID 1}, TID 12
+# docs/protocol.md §2.4: DEVICE_SERVICE_SUBSCRIBE_LIST set {QMI: CID 1}, TID 12
 SUBSCRIBE_QMI = hexbytes(
     """03 00 00 00 54 00 00 00 0c 00 00 00 01 00 00 00 00 00 00 00
     a2 89 cc 33 bc bb 8b 4f b6 b0 13 3e c2 aa e6 df 13 00 00 00 01 00 00 00 24 00 00 00
     01 00 00 00 0c 00 00 00 18 00 00 00
     d1 a3 0b c2 f9 7a 6e 43 bf 65 c7 e2 4f b0 f0 d3 01 00 00 00 01 00 00 00"""
 )
-# §3.1: CTL Allocate CID (DMS) inside MBIM, TID 10
+# docs/protocol.md §3.1: CTL Allocate CID (DMS) inside MBIM, TID 10
 QMI_ALLOCATE_DMS = hexbytes(
     """03 00 00 00 40 00 00 00 0a 00 00 00 01 00 00 00 00 00 00 00
     d1 a3 0b c2 f9 7a 6e 43 bf 65 c7 e2 4f b0 f0 d3
     01 00 00 00 01 00 00 00 10 00 00 00
     01 0f 00 00 00 00 00 01 22 00 04 00 01 01 00 02"""
 )
-# §3.1: DMS Set FCC Authentication inside MBIM, TID 11: 61 bytes, no padding
+# docs/protocol.md §3.1: DMS Set FCC Authentication inside MBIM, TID 11: 61 bytes, no padding
 QMI_SET_FCC_AUTH = hexbytes(
     """03 00 00 00 3d 00 00 00 0b 00 00 00 01 00 00 00 00 00 00 00
     d1 a3 0b c2 f9 7a 6e 43 bf 65 c7 e2 4f b0 f0 d3
     01 00 00 00 01 00 00 00 0d 00 00 00
     01 0c 00 00 02 05 00 02 00 5f 55 00 00"""
 )
-# §5.1: Quectel RADIO_STATE set ON, TID 6
+# docs/protocol.md §5.1: Quectel RADIO_STATE set ON, TID 6
 QUECTEL_RADIO_STATE_ON = hexbytes(
     """03 00 00 00 34 00 00 00 06 00 00 00 01 00 00 00 00 00 00 00
     11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 11
@@ -197,7 +197,7 @@ def test_quectel_radio_state_set_on():
     assert wire.QUECTEL_RADIO_STATE.unpack(message.information_buffer) == (1,)
 
 
-# §2.3: the synthetic DEVICE_SERVICES response libmbim decoded: count 2,
+# docs/protocol.md §2.3: the synthetic DEVICE_SERVICES response libmbim decoded: count 2,
 # (24, 40) -> Basic Connect with CIDs 1, 2, 3; (64, 32) -> QMI with CID 1.
 DEVICE_SERVICES_RESPONSE = (
     hexbytes("02 00 00 00 00 00 00 00")  # count 2, MaxDssSessions 0
@@ -234,7 +234,8 @@ def test_device_services_elements_are_found_through_their_offsets():
 
 
 def test_device_caps_response_strings():
-    """DEVICE_CAPS strings: UTF-16LE, offsets from the buffer start, padded to 4 (§1.1, §2.1)."""
+    """DEVICE_CAPS strings: UTF-16LE, offsets from the buffer start, padded to 4
+    (docs/protocol.md §1.1, §2.1)."""
     caps = basic_connect.DeviceCaps(
         device_type=1, cellular_class=1, max_sessions=8, device_id="123456789012345", firmware_info="FW1"
     )

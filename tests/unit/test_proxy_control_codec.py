@@ -15,7 +15,7 @@ from fcc_unlock.mbim.proxy_control import (
     version,
 )
 
-# protocol.md §6.2: CONFIGURATION SET for /dev/cdc-wdm0, 30 s, TID 1.
+# docs/protocol.md §6.2: CONFIGURATION SET for /dev/cdc-wdm0, 30 s, TID 1.
 REFERENCE = bytes.fromhex(
     """
     03 00 00 00 58 00 00 00 01 00 00 00 01 00 00 00 00 00 00 00

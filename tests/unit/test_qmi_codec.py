@@ -1,4 +1,4 @@
-"""QMUX byte vectors from shared/reference/protocol.md §3.4-§4 (dumped from libqmi 1.32.2),
+"""QMUX byte vectors of docs/protocol.md §3.4-§4 (dumped from libqmi 1.32.2),
 header layouts, TLV order, results and the value extractors."""
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def test_dms_get_ids_imei_and_operating_mode():
     get_ids = catalog.build(catalog.GET_IDS, 5, 8)
     ids = response_to(get_ids, ((0x10, b"ESN"), (0x11, b"353000000000001"), (0x13, b"01")))
     assert imei(qmi.decode(ids.encode())) == "353000000000001"
-    # Trailing NULs some firmware may add are stripped (protocol.md §3.3).
+    # Trailing NULs some firmware may add are stripped (docs/protocol.md §3.3).
     assert imei(response_to(get_ids, ((0x11, b"353000000000001\0\0"),))) == "353000000000001"
     mode = response_to(catalog.build(catalog.GET_OPERATING_MODE, 5, 9), ((0x01, b"\x06"), (0x11, b"\x00")))
     values = catalog.parse(catalog.GET_OPERATING_MODE, qmi.decode(mode.encode()))

@@ -1,4 +1,4 @@
-"""The Quectel RADIO_STATE payload (protocol.md §5.1), against the reference bytes."""
+"""The Quectel RADIO_STATE payload (docs/protocol.md §5.1), against the reference bytes."""
 
 import pytest
 from hypothesis import given
@@ -8,7 +8,7 @@ from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim import quectel
 from fcc_unlock.mbim.messages import Command, DecodeError, decode
 
-# protocol.md §5.1, verified with libmbim: Quectel RADIO_STATE SET ON, TID 6.
+# docs/protocol.md §5.1, verified with libmbim: Quectel RADIO_STATE SET ON, TID 6.
 SET_ON = bytes.fromhex(
     "03000000340000000600000001000000 00000000"
     "112233445566778899aabbccddeeff11"
