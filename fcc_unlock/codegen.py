@@ -3,8 +3,9 @@
 The construct declarations in ``mbim/layouts.py`` and ``qmi/layouts.py`` are the one
 place each binary layout is written down. Importing construct takes longer than a
 whole hotplug run is allowed to (see bench/), so the layouts each codec lists in
-``HOT`` are rendered here into ``_structs.py`` beside it: one ``struct.Struct`` per
-layout, fields flattened in wire order. tests/test_codegen.py proves the files are
+``HOT`` are rendered here into ``_structs.py`` beside it: one ``Layout`` (a
+``struct.Struct`` that knows its field names) per layout, fields flattened in wire
+order. tests/test_codegen.py proves the files are
 current and that they encode and decode exactly like construct.
 
     python -m fcc_unlock.codegen           # rewrite the generated files
@@ -16,7 +17,6 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-import textwrap
 from pathlib import Path
 
 from construct import Bytes, Construct, FormatField, Renamed, Struct
@@ -64,13 +64,45 @@ def render(module_name: str) -> str:
         "",
         "from struct import Struct",
         "",
+        "",
+        *LAYOUT_CLASS.splitlines(),
+        "",
     ]
     for name in module.HOT:
         layout = getattr(module, name)
-        names = ", ".join(field for field, _ in fields(layout))
-        lines += ["# " + line for line in textwrap.wrap(names, 86)]
-        lines.append(f'{constant_name(name)} = Struct("{struct_format(layout)}")')
+        names = [field for field, _ in fields(layout)]
+        lines.append("")
+        quoted = ", ".join(f'"{field}"' for field in names) + ("," if len(names) == 1 else "")
+        call = f'{constant_name(name)} = Layout("{struct_format(layout)}", ({quoted}))'
+        if len(call) <= 110:
+            lines.append(call)
+        else:
+            lines.append(f"{constant_name(name)} = Layout(")
+            lines.append(f'    "{struct_format(layout)}",')
+            lines.append("    (")
+            lines += [f'        "{field}",' for field in names]
+            lines.append("    ),")
+            lines.append(")")
     return "\n".join(lines) + "\n"
+
+
+# Emitted into each generated file (no module of its own: the hotplug path pays for
+# every import): a struct.Struct that knows its field names.
+LAYOUT_CLASS = '''
+class Layout(Struct):
+    """A struct.Struct whose fields have names: pack and unpack by name."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, format: str, names: tuple[str, ...]) -> None:
+        super().__init__(format)
+        self.names = names
+
+    def unpack_dict(self, buffer: bytes, offset: int = 0) -> dict[str, object]:
+        return dict(zip(self.names, self.unpack_from(buffer, offset)))
+
+    def pack_dict(self, **values: object) -> bytes:
+        return self.pack(*(values[name] for name in self.names))'''.strip("\n")
 
 
 def target(module_name: str) -> Path:

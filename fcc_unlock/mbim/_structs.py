@@ -3,34 +3,85 @@
 
 from struct import Struct
 
-# message_type, message_length, transaction_id
-HEADER = Struct("<LLL")
-# total_fragments, current_fragment
-FRAGMENT_HEADER = Struct("<LL")
-# message_type, message_length, transaction_id, max_control_transfer
-OPEN = Struct("<LLLL")
-# message_type, message_length, transaction_id, status
-DONE = Struct("<LLLL")
-# message_type, message_length, transaction_id, error_status_code
-ERROR = Struct("<LLLL")
-# message_type, message_length, transaction_id, total_fragments, current_fragment,
-# device_service_id, cid, command_type, information_buffer_length
-COMMAND_PREFIX = Struct("<LLLLL16sLLL")
-# message_type, message_length, transaction_id, total_fragments, current_fragment,
-# device_service_id, cid, status, information_buffer_length
-COMMAND_DONE_PREFIX = Struct("<LLLLL16sLLL")
-# message_type, message_length, transaction_id, total_fragments, current_fragment,
-# device_service_id, cid, information_buffer_length
-INDICATE_STATUS_PREFIX = Struct("<LLLLL16sLL")
-# offset, size
-OL_PAIR = Struct("<LL")
-# radio_state
-RADIO_STATE_SET = Struct("<L")
-# hw_radio_state, sw_radio_state
-RADIO_STATE_INFO = Struct("<LL")
-# radio_state
-QUECTEL_RADIO_STATE = Struct("<L")
-# offset, size, timeout
-PROXY_CONFIGURATION_FIXED = Struct("<LLL")
-# mbim_version, mbim_extended_version
-PROXY_VERSION = Struct("<HH")
+
+class Layout(Struct):
+    """A struct.Struct whose fields have names: pack and unpack by name."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, format: str, names: tuple[str, ...]) -> None:
+        super().__init__(format)
+        self.names = names
+
+    def unpack_dict(self, buffer: bytes, offset: int = 0) -> dict[str, object]:
+        return dict(zip(self.names, self.unpack_from(buffer, offset)))
+
+    def pack_dict(self, **values: object) -> bytes:
+        return self.pack(*(values[name] for name in self.names))
+
+
+HEADER = Layout("<LLL", ("message_type", "message_length", "transaction_id"))
+
+FRAGMENT_HEADER = Layout("<LL", ("total_fragments", "current_fragment"))
+
+OPEN = Layout("<LLLL", ("message_type", "message_length", "transaction_id", "max_control_transfer"))
+
+DONE = Layout("<LLLL", ("message_type", "message_length", "transaction_id", "status"))
+
+ERROR = Layout("<LLLL", ("message_type", "message_length", "transaction_id", "error_status_code"))
+
+COMMAND_PREFIX = Layout(
+    "<LLLLL16sLLL",
+    (
+        "message_type",
+        "message_length",
+        "transaction_id",
+        "total_fragments",
+        "current_fragment",
+        "device_service_id",
+        "cid",
+        "command_type",
+        "information_buffer_length",
+    ),
+)
+
+COMMAND_DONE_PREFIX = Layout(
+    "<LLLLL16sLLL",
+    (
+        "message_type",
+        "message_length",
+        "transaction_id",
+        "total_fragments",
+        "current_fragment",
+        "device_service_id",
+        "cid",
+        "status",
+        "information_buffer_length",
+    ),
+)
+
+INDICATE_STATUS_PREFIX = Layout(
+    "<LLLLL16sLL",
+    (
+        "message_type",
+        "message_length",
+        "transaction_id",
+        "total_fragments",
+        "current_fragment",
+        "device_service_id",
+        "cid",
+        "information_buffer_length",
+    ),
+)
+
+OL_PAIR = Layout("<LL", ("offset", "size"))
+
+RADIO_STATE_SET = Layout("<L", ("radio_state",))
+
+RADIO_STATE_INFO = Layout("<LL", ("hw_radio_state", "sw_radio_state"))
+
+QUECTEL_RADIO_STATE = Layout("<L", ("radio_state",))
+
+PROXY_CONFIGURATION_FIXED = Layout("<LLL", ("offset", "size", "timeout"))
+
+PROXY_VERSION = Layout("<HH", ("mbim_version", "mbim_extended_version"))

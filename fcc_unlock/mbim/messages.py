@@ -60,6 +60,10 @@ class Open(Message):
         self.transaction_id = transaction_id
         self.max_control_transfer = max_control_transfer
 
+    @classmethod
+    def from_wire(cls, data: bytes, tid: int) -> Open:
+        return cls(tid, wire.OPEN.unpack_dict(data)["max_control_transfer"])  # type: ignore[arg-type]
+
     def encode(self) -> bytes:
         return wire.OPEN.pack(
             self.message_type, wire.OPEN.size, self.transaction_id, self.max_control_transfer
@@ -72,6 +76,10 @@ class Close(Message):
 
     def __init__(self, transaction_id: int) -> None:
         self.transaction_id = transaction_id
+
+    @classmethod
+    def from_wire(cls, data: bytes, tid: int) -> Close:
+        return cls(tid)
 
     def encode(self) -> bytes:
         return wire.HEADER.pack(self.message_type, HEADER_SIZE, self.transaction_id)
@@ -86,6 +94,10 @@ class _Done(Message):
 
     def encode(self) -> bytes:
         return wire.DONE.pack(self.message_type, wire.DONE.size, self.transaction_id, self.status)
+
+    @classmethod
+    def from_wire(cls, data: bytes, tid: int) -> _Done:
+        return cls(tid, wire.DONE.unpack_dict(data)["status"])  # type: ignore[arg-type]
 
 
 class OpenDone(_Done):
@@ -108,6 +120,10 @@ class _Error(Message):
     def encode(self) -> bytes:
         return wire.ERROR.pack(self.message_type, wire.ERROR.size, self.transaction_id, self.error_code)
 
+    @classmethod
+    def from_wire(cls, data: bytes, tid: int) -> _Error:
+        return cls(tid, wire.ERROR.unpack_dict(data)["error_status_code"])  # type: ignore[arg-type]
+
 
 class HostError(_Error):
     __slots__ = ()
@@ -122,6 +138,11 @@ class FunctionError(_Error):
 class Command(Message):
     __slots__ = ("transaction_id", "service_id", "cid", "command_type", "information_buffer")
     message_type = MessageType.COMMAND
+    prefix = wire.COMMAND_PREFIX
+
+    @classmethod
+    def from_fields(cls, tid: int, fields: dict[str, object], buffer: bytes) -> Command:
+        return cls(tid, fields["device_service_id"], fields["cid"], fields["command_type"], buffer)  # type: ignore[arg-type]
 
     def __init__(
         self,
@@ -158,6 +179,11 @@ class Command(Message):
 class CommandDone(Message):
     __slots__ = ("transaction_id", "service_id", "cid", "status", "information_buffer")
     message_type = MessageType.COMMAND_DONE
+    prefix = wire.COMMAND_DONE_PREFIX
+
+    @classmethod
+    def from_fields(cls, tid: int, fields: dict[str, object], buffer: bytes) -> CommandDone:
+        return cls(tid, fields["device_service_id"], fields["cid"], fields["status"], buffer)  # type: ignore[arg-type]
 
     def __init__(
         self,
@@ -194,6 +220,11 @@ class CommandDone(Message):
 class IndicateStatus(Message):
     __slots__ = ("transaction_id", "service_id", "cid", "information_buffer")
     message_type = MessageType.INDICATE_STATUS
+    prefix = wire.INDICATE_STATUS_PREFIX
+
+    @classmethod
+    def from_fields(cls, tid: int, fields: dict[str, object], buffer: bytes) -> IndicateStatus:
+        return cls(tid, fields["device_service_id"], fields["cid"], buffer)  # type: ignore[arg-type]
 
     def __init__(
         self, transaction_id: int, service_id: bytes, cid: int, information_buffer: bytes = b""
@@ -255,40 +286,42 @@ def decode(data: bytes) -> Message:
     if length < MIN_LENGTH[message_type]:
         raise DecodeError(f"{message_type.name} of {length} bytes is too short")
 
-    if message_type is MessageType.OPEN:
-        return Open(tid, wire.OPEN.unpack_from(data)[3])
-    if message_type is MessageType.CLOSE:
-        return Close(tid)
-    if message_type is MessageType.OPEN_DONE:
-        return OpenDone(tid, wire.DONE.unpack_from(data)[3])
-    if message_type is MessageType.CLOSE_DONE:
-        return CloseDone(tid, wire.DONE.unpack_from(data)[3])
-    if message_type is MessageType.HOST_ERROR:
-        return HostError(tid, wire.ERROR.unpack_from(data)[3])
-    if message_type is MessageType.FUNCTION_ERROR:
-        return FunctionError(tid, wire.ERROR.unpack_from(data)[3])
+    fixed = FIXED.get(message_type)
+    if fixed is not None:
+        return fixed.from_wire(data, tid)
 
     total, current = wire.FRAGMENT_HEADER.unpack_from(data, HEADER_SIZE)
     if (total, current) != (1, 0):
         raise DecodeError(f"fragment {current} of {total} where a whole message was expected")
-    if message_type is MessageType.INDICATE_STATUS:
-        prefix, prefix_size = wire.INDICATE_STATUS_PREFIX, INDICATE_PREFIX_SIZE
-    else:
-        prefix, prefix_size = wire.COMMAND_PREFIX, COMMAND_PREFIX_SIZE
-    if length < prefix_size:
+    carrier = CARRIERS[message_type]
+    prefix = carrier.prefix
+    if length < prefix.size:
         raise DecodeError(f"{message_type.name} of {length} bytes is too short")
-    fields = prefix.unpack_from(data)
-    service_id, cid, buffer_length = fields[5], fields[6], fields[-1]
-    if prefix_size + buffer_length > length:
+    fields = prefix.unpack_dict(data)
+    buffer_length: int = fields["information_buffer_length"]  # type: ignore[assignment]
+    if prefix.size + buffer_length > length:
         raise DecodeError(
             f"{message_type.name} InformationBufferLength {buffer_length} overruns MessageLength {length}"
         )
-    buffer = data[prefix_size : prefix_size + buffer_length]
-    if message_type is MessageType.COMMAND:
-        return Command(tid, service_id, cid, fields[7], buffer)
-    if message_type is MessageType.COMMAND_DONE:
-        return CommandDone(tid, service_id, cid, fields[7], buffer)
-    return IndicateStatus(tid, service_id, cid, buffer)
+    return carrier.from_fields(tid, fields, data[prefix.size : prefix.size + buffer_length])
+
+
+# {MessageType: class}: which class a message type decodes into. Fixed-size types
+# decode from their header alone; the rest carry a fragment header, a prefix naming
+# service and CID, and an information buffer.
+FIXED: dict[MessageType, type[Open | Close | _Done | _Error]] = {
+    MessageType.OPEN: Open,
+    MessageType.CLOSE: Close,
+    MessageType.OPEN_DONE: OpenDone,
+    MessageType.CLOSE_DONE: CloseDone,
+    MessageType.HOST_ERROR: HostError,
+    MessageType.FUNCTION_ERROR: FunctionError,
+}
+CARRIERS: dict[MessageType, type[Command | CommandDone | IndicateStatus]] = {
+    MessageType.COMMAND: Command,
+    MessageType.COMMAND_DONE: CommandDone,
+    MessageType.INDICATE_STATUS: IndicateStatus,
+}
 
 
 def describe(message: Message) -> str:

@@ -3,19 +3,35 @@
 
 from struct import Struct
 
-# marker, length, qmux_flags, service, client_id
-QMUX_HEADER = Struct("<BHBBB")
-# ctl_flags, transaction_id, message_id, tlv_length
-CTL_HEADER = Struct("<BBHH")
-# service_flags, transaction_id, message_id, tlv_length
-SERVICE_HEADER = Struct("<BHHH")
-# type, length
-TLV_HEADER = Struct("<BH")
-# status, error
-RESULT = Struct("<HH")
-# value
-U8 = Struct("<B")
-# value
-U16 = Struct("<H")
-# service, client_id
-CLIENT_ID = Struct("<BB")
+
+class Layout(Struct):
+    """A struct.Struct whose fields have names: pack and unpack by name."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, format: str, names: tuple[str, ...]) -> None:
+        super().__init__(format)
+        self.names = names
+
+    def unpack_dict(self, buffer: bytes, offset: int = 0) -> dict[str, object]:
+        return dict(zip(self.names, self.unpack_from(buffer, offset)))
+
+    def pack_dict(self, **values: object) -> bytes:
+        return self.pack(*(values[name] for name in self.names))
+
+
+QMUX_HEADER = Layout("<BHBBB", ("marker", "length", "qmux_flags", "service", "client_id"))
+
+CTL_HEADER = Layout("<BBHH", ("ctl_flags", "transaction_id", "message_id", "tlv_length"))
+
+SERVICE_HEADER = Layout("<BHHH", ("service_flags", "transaction_id", "message_id", "tlv_length"))
+
+TLV_HEADER = Layout("<BH", ("type", "length"))
+
+RESULT = Layout("<HH", ("status", "error"))
+
+U8 = Layout("<B", ("value",))
+
+U16 = Layout("<H", ("value",))
+
+CLIENT_ID = Layout("<BB", ("service", "client_id"))

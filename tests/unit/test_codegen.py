@@ -64,3 +64,17 @@ def test_generated_struct_matches_construct(layout, compiled):
         assert layout.sizeof() == compiled.size
 
     check()
+
+
+@pytest.mark.parametrize(("layout", "compiled"), list(hot_layouts()))
+def test_generated_layouts_know_their_field_names(layout, compiled):
+    # The names are construct's, flattened in wire order: fields pack and unpack by name.
+    assert compiled.names == tuple(name for name, _ in codegen.fields(layout))
+
+    @given(field_values(compiled.format))
+    def check(values):
+        by_name = dict(zip(compiled.names, values))
+        assert compiled.pack_dict(**by_name) == compiled.pack(*values)
+        assert compiled.unpack_dict(compiled.pack(*values)) == by_name
+
+    check()
