@@ -184,7 +184,9 @@ def ask_radio_state(session: MbimSession) -> Pending:
     Sent ahead, it is answered while the method allocates its QMI client: the lock
     check then costs no round trip of its own.
     """
-    return session.submit(mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.QUERY)
+    from fcc_unlock.mbim.catalog import RADIO_STATE
+
+    return session.ask(RADIO_STATE)
 
 
 def read_radio_state(
@@ -195,21 +197,16 @@ def read_radio_state(
     A modem that does not answer costs ``timeout``; by default an optional question's
     share of the time left (session.optional_timeout()), so the unlock after it fits.
     """
-    from fcc_unlock.mbim.basic_connect import parse_radio_state
-    from fcc_unlock.mbim.messages import DecodeError
+    from fcc_unlock.session import MbimStatusError
 
     if timeout is None:
         timeout = session.optional_timeout(SIGNAL_SECONDS)
     try:
-        done = session.wait(question or ask_radio_state(session), timeout)
+        hardware, software = session.answer(question or ask_radio_state(session), timeout)
+    except MbimStatusError as error:
+        return unavailable(RADIO_STATE, f"query failed: {mbim.describe_status(error.status)}")
     except (Timeout, ProtocolError) as error:
         return unavailable(RADIO_STATE, str(error))
-    if done.status != mbim.Status.NONE:
-        return unavailable(RADIO_STATE, f"query failed: {mbim.describe_status(done.status)}")
-    try:
-        hardware, software = parse_radio_state(done.information_buffer)
-    except DecodeError as error:
-        return unavailable(RADIO_STATE, f"malformed reply: {error}")
     return radio_state_evidence(hardware, software)
 
 
@@ -248,25 +245,23 @@ def switch_radio_on(session: MbimSession) -> str:
     For systems without ModemManager (which does this itself after an unlock).
     Raises Refused when the radio stays off, naming why: the lock or the switch.
     """
-    from fcc_unlock.mbim.basic_connect import parse_radio_state, radio_state_set
+    from fcc_unlock.mbim.catalog import RADIO_STATE as RADIO_STATE_CID
     from fcc_unlock.mbim.messages import DecodeError
+    from fcc_unlock.session import MbimStatusError
 
-    done = session.command(
-        mbim.BASIC_CONNECT, mbim.BasicConnectCid.RADIO_STATE, mbim.CommandType.SET, radio_state_set(True)
-    )
-    if done.status == mbim.Status.OPERATION_NOT_ALLOWED:
-        raise Refused(
-            "the modem still refuses to switch the radio on (OperationNotAllowed): still FCC-locked"
-        )
-    if done.status != mbim.Status.NONE:
-        raise Refused(f"switching the radio on failed: {mbim.describe_status(done.status)}")
     try:
-        hardware, software = parse_radio_state(done.information_buffer)
+        reply = session.set(RADIO_STATE_CID, parse=False, on=True)
+    except MbimStatusError as error:
+        if error.status == mbim.Status.OPERATION_NOT_ALLOWED:
+            raise Refused(
+                "the modem still refuses to switch the radio on (OperationNotAllowed): still FCC-locked"
+            ) from None
+        raise Refused(f"switching the radio on failed: {mbim.describe_status(error.status)}") from None
+    try:
+        evidence = radio_state_evidence(*RADIO_STATE_CID.response.parse(reply))  # type: ignore[union-attr]
     except DecodeError:
         # The SET reply should carry the new state; ask if it does not.
         evidence = read_radio_state(session)
-    else:
-        evidence = radio_state_evidence(hardware, software)
     session.note(f"after radio on: {evidence}")
     if evidence.shows == RADIO_OFF_BY_HARDWARE_SWITCH:
         raise Refused("the radio stays off: the hardware radio switch (rfkill) is off")

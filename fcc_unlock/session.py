@@ -35,8 +35,10 @@ from fcc_unlock.mbim.stream import FragmentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import builtins
     from typing import Any, Callable, Optional
 
+    from fcc_unlock.mbim import catalog as mbim_catalog
     from fcc_unlock.qmi import catalog
     from fcc_unlock.qmi.messages import QmiMessage
 
@@ -51,12 +53,23 @@ OPTIONAL_SHARE = 0.5  # of the work time left, the most an optional question may
 class Pending:
     """A submitted COMMAND whose reply has not been waited for yet."""
 
-    __slots__ = ("request", "cleanup", "epoch")
+    __slots__ = ("request", "cleanup", "epoch", "entry")
 
-    def __init__(self, request: Command, cleanup: bool = False) -> None:
+    def __init__(
+        self, request: Command, cleanup: bool = False, entry: mbim_catalog.Cid | None = None
+    ) -> None:
         self.request = request
         self.cleanup = cleanup
         self.epoch = 0
+        self.entry = entry  # the catalogue's CID, for ask()/answer()
+
+
+class MbimStatusError(ProtocolError):
+    """The modem answered a command with a status other than success; ``status`` says which."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 class MbimSession:
@@ -88,9 +101,9 @@ class MbimSession:
         self.qmi_ctl_transaction_id = 0  # QMI CTL ids are per device: shared by every QmiClient
         self._reopened = False
         self._final_close = False  # the last CLOSE is sent: nothing may follow it
-        self._unanswered_opens: set[int] = set()  # tids of OPENs a timed-out open() sent
+        self._unanswered_opens: builtins.set[int] = set()  # tids of OPENs a timed-out open() sent
         self._epoch = 0  # how many times OPEN succeeded; a command knows the one it was sent in
-        self._outstanding: set[int] = set()  # tids of submitted commands not yet waited for
+        self._outstanding: builtins.set[int] = set()  # tids of submitted commands not yet waited for
         self._inbox: dict[int, object] = {}  # their replies (or errors), arrived early
         self._waiting_for: int | None = None
 
@@ -109,7 +122,7 @@ class MbimSession:
 
     def open(self) -> None:
         """MBIM OPEN, re-sent every second until an OPEN_DONE arrives or the deadline."""
-        sent: set[int] = set()
+        sent: builtins.set[int] = set()
         next_attempt = self.clock()
         garbage_mark = self.garbage
         while True:
@@ -288,23 +301,57 @@ class MbimSession:
         """
         return max(0.0, min(limit, (self.deadline - self.clock()) * OPTIONAL_SHARE))
 
-    def device_services(self, timeout: float | None = None) -> list[bytes]:
-        """The service UUIDs the modem lists in Basic Connect DEVICE_SERVICES."""
-        from fcc_unlock.mbim.basic_connect import parse_device_services
+    # --- the catalogue's CIDs (mbim/catalog.py) -------------------------------------
+
+    def ask(self, entry: mbim_catalog.Cid, **fields: Any) -> Pending:
+        """Send a QUERY of ``entry`` (no fields) or a SET with its request ``fields``;
+        answer() takes the reply."""
+        if fields:
+            if entry.set is None:
+                raise ValueError(f"{entry} takes no SET")
+            payload, command_type = entry.set.build(**fields), mbim.CommandType.SET
+        else:
+            payload, command_type = b"", mbim.CommandType.QUERY
+        pending = Pending(Command(self._tid(), entry.service, entry.cid, command_type, payload), entry=entry)
+        self._send_pending(pending)
+        return pending
+
+    def answer(self, pending: Pending, timeout: float | None = None, parse: bool = True) -> Any:
+        """The parsed reply to ask(): MbimStatusError for a status other than success,
+        ProtocolError for a reply the catalogue's codec cannot read. ``parse=False``
+        (or an entry without a reply payload) returns the raw information buffer."""
         from fcc_unlock.mbim.messages import DecodeError
 
-        done = self.command(
-            mbim.BASIC_CONNECT,
-            mbim.BasicConnectCid.DEVICE_SERVICES,
-            mbim.CommandType.QUERY,
-            timeout=timeout,
-        )
+        entry = pending.entry
+        done = self.wait(pending, timeout)
+        what = entry.name if entry else f"CID {done.cid}"
+        if done.service_id != mbim.BASIC_CONNECT:
+            what = f"{mbim.describe_service(done.service_id)} {what}"
         if done.status != mbim.Status.NONE:
-            raise ProtocolError(f"DEVICE_SERVICES query failed: {mbim.describe_status(done.status)}")
+            verb = "set" if pending.request.command_type == mbim.CommandType.SET else "query"
+            raise MbimStatusError(f"{what} {verb} failed: {mbim.describe_status(done.status)}", done.status)
+        if not parse or entry is None or entry.response is None:
+            return done.information_buffer
         try:
-            return [s.service_id for s in parse_device_services(done.information_buffer)]
+            return entry.response.parse(done.information_buffer)
         except DecodeError as error:
-            raise ProtocolError(f"malformed DEVICE_SERVICES reply: {error}") from None
+            raise ProtocolError(f"malformed {what} reply: {error}") from None
+
+    def query(self, entry: mbim_catalog.Cid, timeout: float | None = None) -> Any:
+        """QUERY ``entry`` and return its parsed answer (see answer())."""
+        return self.answer(self.ask(entry), timeout)
+
+    def set(
+        self, entry: mbim_catalog.Cid, timeout: float | None = None, parse: bool = True, **fields: Any
+    ) -> Any:
+        """SET ``entry`` with ``fields`` and return its parsed answer (see answer())."""
+        return self.answer(self.ask(entry, **fields), timeout, parse)
+
+    def device_services(self, timeout: float | None = None) -> list[bytes]:
+        """The service UUIDs the modem lists in Basic Connect DEVICE_SERVICES."""
+        from fcc_unlock.mbim import catalog
+
+        return [s.service_id for s in self.query(catalog.DEVICE_SERVICES, timeout)]
 
     def _await_reply(self, tid: int, until: float, what: str) -> CommandDone | FunctionError:
         garbage_mark = self.garbage
@@ -362,7 +409,7 @@ class MbimSession:
             return True
         return False
 
-    def _check_for_pending(self, event: object, pending: set[int], what: str) -> None:
+    def _check_for_pending(self, event: object, pending: builtins.set[int], what: str) -> None:
         """Handle an event that is not the reply we wait for: skip it, or fail the wait."""
         if isinstance(event, IndicateStatus):
             return  # notifications are not ours to act on

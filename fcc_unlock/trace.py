@@ -15,29 +15,19 @@ def format_event(direction: str, item: object) -> list[str]:
         if item.service_id == mbim.QMI:
             lines.append(f"     {describe_qmi(item.information_buffer)}")
         else:
-            payload = describe_radio_state(item)
+            payload = describe_payload(item)
             if payload:
                 lines.append(f"     {payload}")
     return lines
 
 
-def describe_radio_state(item: Command | CommandDone | IndicateStatus) -> str | None:
-    """The radio switches of Basic Connect and Quectel RADIO_STATE, in words."""
-    from fcc_unlock.mbim import basic_connect, quectel
-    from fcc_unlock.mbim.messages import DecodeError
+def describe_payload(item: Command | CommandDone | IndicateStatus) -> str | None:
+    """What the information buffer says, where the MBIM catalogue can read it."""
+    from fcc_unlock.mbim.catalog import describe_payload as describe_buffer
 
-    buffer = item.information_buffer
-    try:
-        if item.service_id == mbim.QUECTEL and item.cid == mbim.QUECTEL_RADIO_STATE_CID:
-            return f"Quectel radio state = {quectel.describe_radio_state(quectel.parse_radio_state(buffer))}"
-        if item.service_id == mbim.BASIC_CONNECT and item.cid == mbim.BasicConnectCid.RADIO_STATE:
-            if isinstance(item, Command):
-                return f"radio state = {_switch(basic_connect.parse_radio_state_set(buffer))}"
-            hardware, software = basic_connect.parse_radio_state(buffer)
-            return f"hardware radio = {_switch(hardware)}, software radio = {_switch(software)}"
-    except DecodeError as error:
-        return f"(undecodable: {error})"
-    return None
+    is_set = isinstance(item, Command) and item.command_type == mbim.CommandType.SET
+    reply = not isinstance(item, Command)
+    return describe_buffer(item.service_id, item.cid, is_set, reply, item.information_buffer)
 
 
 def describe_qmi(frame: bytes) -> str:
@@ -55,7 +45,3 @@ def describe_qmi(frame: bytes) -> str:
         f" client={message.client_id} tid={message.transaction_id}"
     )
     return " ".join([head, *describe_tlvs(message)])
-
-
-def _switch(value: int) -> str:
-    return {0: "off", 1: "on"}.get(value, str(value))

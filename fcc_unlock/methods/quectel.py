@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from fcc_unlock import lockstate
 from fcc_unlock.errors import DeviceError, FccUnlockError, ProtocolError, Refused, Timeout, Unsupported
+from fcc_unlock.mbim import catalog
 from fcc_unlock.mbim import constants as mbim
-from fcc_unlock.mbim import quectel
-from fcc_unlock.mbim.messages import DecodeError
+from fcc_unlock.session import MbimStatusError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,20 +30,17 @@ def query(session: MbimSession, timeout: float | None = None) -> int:
     Raises Unsupported when the modem does not list the Quectel service.
     """
     try:
-        done = session.command(
-            mbim.QUECTEL, mbim.QUECTEL_RADIO_STATE_CID, mbim.CommandType.QUERY, timeout=timeout
-        )
+        state: int = session.query(catalog.QUECTEL_RADIO_STATE, timeout)
     except Timeout:
         _require_service(session)
         raise
-    if done.status != mbim.Status.NONE:
-        if done.status in NOT_SUPPORTED:
+    except MbimStatusError as error:
+        if error.status in NOT_SUPPORTED:
             _require_service(session)
-        raise ProtocolError(f"Quectel radio state query failed: {mbim.describe_status(done.status)}")
-    try:
-        return quectel.parse_radio_state(done.information_buffer)
-    except DecodeError as error:
-        raise ProtocolError(f"malformed Quectel radio state: {error}") from None
+        raise ProtocolError(
+            f"Quectel radio state query failed: {mbim.describe_status(error.status)}"
+        ) from None
+    return state
 
 
 def read_lock_state(session: MbimSession) -> lockstate.Evidence:
@@ -67,14 +64,10 @@ def unlock(session: MbimSession) -> str:
     before = status(session)
     if before.state == lockstate.UNLOCKED:
         return lockstate.ALREADY_UNLOCKED
-    done = session.command(
-        mbim.QUECTEL,
-        mbim.QUECTEL_RADIO_STATE_CID,
-        mbim.CommandType.SET,
-        quectel.radio_state(mbim.QuectelRadioState.ON),
-    )
-    if done.status != mbim.Status.NONE:
-        raise Refused(f"modem refused the unlock: {mbim.describe_status(done.status)}")
+    try:
+        session.set(catalog.QUECTEL_RADIO_STATE, parse=False, state=mbim.QuectelRadioState.ON)
+    except MbimStatusError as error:
+        raise Refused(f"modem refused the unlock: {mbim.describe_status(error.status)}") from None
     after = status(session, timeout=None)
     if after.state == lockstate.LOCKED:
         raise Refused("modem accepted the unlock but still reports fcc-locked (4)")

@@ -15,27 +15,18 @@ Vendor knobs apply to the personality that has the feature: ``old_firmware``,
 
 from __future__ import annotations
 
+from fcc_unlock.mbim import catalog as mbim_catalog
+from fcc_unlock.qmi import catalog as qmi_catalog
+
+# The message kinds: the MBIM and QMI catalogues' (mbim/catalog.py, qmi/catalog.py),
+# the control messages, and two of the simulator's own.
 KINDS = (
     "open",
     "close",
-    "device-caps",
-    "radio-state",
-    "device-services",
-    "subscribe-list",
-    "qmi-allocate",
-    "qmi-release",
-    "qmi-sync",
-    "qmi-version-info",
-    "fcc-auth",
-    "foxconn-auth",
-    "foxconn-version",
-    "get-ids",
-    "get-operating-mode",
-    "set-operating-mode",
-    "quectel-radio-state",
-    "quectel-set-radio-state",
-    "other",
-    "unlock",
+    *mbim_catalog.KINDS,
+    *qmi_catalog.KINDS,
+    "other",  # anything no catalogue names
+    "unlock",  # whichever kind is this personality's unlock request
 )
 
 FOX_SERVICE_CHOICES = (None, "auth", "all")

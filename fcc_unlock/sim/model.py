@@ -10,6 +10,7 @@ client really sent.
 from __future__ import annotations
 
 from fcc_unlock.mbim import basic_connect
+from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import (
     Close,
@@ -206,17 +207,11 @@ class SimModem:
             return "close"
         if not isinstance(message, Command):
             return "other"
-        if message.service_id == mbim.BASIC_CONNECT:
-            return {
-                mbim.BasicConnectCid.DEVICE_CAPS: "device-caps",
-                mbim.BasicConnectCid.RADIO_STATE: "radio-state",
-                mbim.BasicConnectCid.DEVICE_SERVICES: "device-services",
-                mbim.BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST: "subscribe-list",
-            }.get(message.cid, "other")  # type: ignore[call-overload]
         if qmi_request is not None:
             entry = catalog.lookup(qmi_request)
             return "other" if entry is None else entry.kind
-        return self.personality.vendor_kind(message) or "other"
+        cid = mbim_catalog.lookup(message.service_id, message.cid)
+        return (cid.kind(message.command_type) if cid else None) or "other"
 
     def reply(self, message: Message, qmi_request: qmi.QmiMessage | None) -> Message | None:
         tid = message.transaction_id
@@ -264,29 +259,35 @@ class SimModem:
         return listed + self.personality.vendor_services(self)
 
     def _basic_connect(self, command: Command) -> CommandDone:
-        cid, query = command.cid, command.command_type == mbim.CommandType.QUERY
-        if cid == mbim.BasicConnectCid.DEVICE_CAPS and query:
-            return self.done(command, payload=basic_connect.device_caps(self.personality.device_caps()))
-        if cid == mbim.BasicConnectCid.DEVICE_SERVICES and query:
-            return self.done(command, payload=basic_connect.device_services(self.services()))
-        if cid == mbim.BasicConnectCid.RADIO_STATE:
+        entry = mbim_catalog.lookup(command.service_id, command.cid)
+        query = command.command_type == mbim.CommandType.QUERY
+        if entry is mbim_catalog.DEVICE_CAPS and query:
+            return self.reply_with(command, entry, caps=self.personality.device_caps())
+        if entry is mbim_catalog.DEVICE_SERVICES and query:
+            return self.reply_with(command, entry, services=self.services())
+        if entry is mbim_catalog.RADIO_STATE:
             if not query:
                 try:
-                    on = basic_connect.parse_radio_state_set(command.information_buffer)
+                    on = entry.set.parse(command.information_buffer)  # type: ignore[union-attr]
                 except DecodeError:
                     return self.done(command, mbim.Status.INVALID_PARAMETERS)
                 if on and self.locked:
                     return self.done(command, mbim.Status.OPERATION_NOT_ALLOWED)
                 self.software_radio_on = bool(on)
-            state = basic_connect.radio_state(self.hardware_radio_on, self.software_radio_on)
-            return self.done(command, payload=state)
-        if cid == mbim.BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST and not query:
+            return self.reply_with(
+                command, entry, hardware_on=self.hardware_radio_on, software_on=self.software_radio_on
+            )
+        if entry is mbim_catalog.SUBSCRIBE_LIST and not query:
             try:
-                self.subscriptions = basic_connect.parse_subscribe_list(command.information_buffer)
+                self.subscriptions = entry.set.parse(command.information_buffer)  # type: ignore[union-attr]
             except DecodeError:
                 return self.done(command, mbim.Status.INVALID_PARAMETERS)
             return self.done(command, payload=command.information_buffer)
         return self.done(command, mbim.Status.NO_DEVICE_SUPPORT)
+
+    def reply_with(self, command: Command, entry: mbim_catalog.Cid, **fields: object) -> CommandDone:
+        """A successful COMMAND_DONE carrying the catalogue's reply payload built from ``fields``."""
+        return self.done(command, payload=entry.response.build(**fields))  # type: ignore[union-attr]
 
     # --- QMI over MBIM ----------------------------------------------------------------
 

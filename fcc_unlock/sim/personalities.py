@@ -7,8 +7,8 @@ The lock state itself lives in the model (``SimModem.locked``).
 
 from __future__ import annotations
 
+from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import constants as mbim
-from fcc_unlock.mbim import quectel
 from fcc_unlock.mbim.basic_connect import CONTROL_CAPS_HW_RADIO_SWITCH, DeviceCaps, DeviceService
 from fcc_unlock.mbim.messages import Command, CommandDone, DecodeError
 from fcc_unlock.qmi import catalog
@@ -110,9 +110,6 @@ class Personality:
         elif mode == OperatingMode.LOW_POWER:
             modem.software_radio_on = False
         return catalog.respond(message, request)
-
-    def vendor_kind(self, command: Command) -> str | None:
-        return None
 
     def handle_vendor(self, modem: SimModem, command: Command) -> CommandDone | None:
         return None
@@ -272,7 +269,7 @@ class Quectel(Personality):
     def vendor_services(self, modem: SimModem) -> list[DeviceService]:
         if modem.faults.no_vendor_service:
             return []
-        return [DeviceService(mbim.QUECTEL, (mbim.QUECTEL_RADIO_STATE_CID,))]
+        return [DeviceService(mbim.QUECTEL, (mbim_catalog.QUECTEL_RADIO_STATE.cid,))]
 
     def radio_state(self, modem: SimModem) -> int:
         if modem.locked:
@@ -281,22 +278,16 @@ class Quectel(Personality):
             return mbim.QuectelRadioState.ON
         return mbim.QuectelRadioState.OFF
 
-    def vendor_kind(self, command: Command) -> str | None:
-        if command.service_id != mbim.QUECTEL:
-            return None
-        if command.command_type == mbim.CommandType.SET:
-            return "quectel-set-radio-state"
-        return "quectel-radio-state"
-
     def handle_vendor(self, modem: SimModem, command: Command) -> CommandDone | None:
         if command.service_id != mbim.QUECTEL or modem.faults.no_vendor_service:
             return None
-        if command.cid != mbim.QUECTEL_RADIO_STATE_CID:
+        entry = mbim_catalog.QUECTEL_RADIO_STATE
+        if command.cid != entry.cid:
             return modem.done(command, mbim.Status.NO_DEVICE_SUPPORT)
         if command.command_type == mbim.CommandType.QUERY:
-            return modem.done(command, payload=quectel.radio_state(self.radio_state(modem)))
+            return modem.reply_with(command, entry, state=self.radio_state(modem))
         try:
-            wanted = quectel.parse_radio_state(command.information_buffer)
+            wanted = entry.set.parse(command.information_buffer)  # type: ignore[union-attr]
         except DecodeError:
             return modem.done(command, mbim.Status.INVALID_PARAMETERS)
         if wanted == mbim.QuectelRadioState.ON:

@@ -1,0 +1,213 @@
+"""Every MBIM service CID fcc-unlock or its simulated modem uses, declared once, as data.
+
+Each entry names the service and CID, the simulator's kinds for a QUERY and a SET of
+it (what fault knobs and transcripts call them), and the information buffers: of a
+SET request, and of the answer (COMMAND_DONE or notification), each as a payload
+codec (build from named fields, parse, describe for ``-v``). The session's
+``query()``/``set()``, the simulator's dispatch, the fault kinds and the trace read
+this table. Layouts and sources: docs/protocol.md §1-§2, §5.1, §6.
+"""
+
+from __future__ import annotations
+
+from fcc_unlock.mbim.constants import (
+    BASIC_CONNECT,
+    PROXY_CONFIGURATION_CID,
+    PROXY_CONTROL,
+    PROXY_VERSION_CID,
+    QUECTEL,
+    QUECTEL_RADIO_STATE_CID,
+    BasicConnectCid,
+    CommandType,
+    describe_service,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+
+class Payload:
+    """An information buffer: ``build(**fields) -> bytes``, ``parse(bytes)``, ``describe(parsed)``
+    (the ``-v`` line; None keeps the trace to the header, as for the bulky capability
+    and service lists).
+
+    The codec functions are named, not imported: they live in the payload modules
+    (basic_connect, quectel, proxy_control), which a run loads only when it uses one.
+    """
+
+    __slots__ = ("module", "build_name", "parse_name", "describe")
+
+    def __init__(
+        self, module: str, build: str, parse: str, describe: Callable[[Any], str] | None = None
+    ) -> None:
+        self.module = module
+        self.build_name = build
+        self.parse_name = parse
+        self.describe = describe
+
+    def _function(self, name: str) -> Callable[..., Any]:
+        module = __import__(f"fcc_unlock.mbim.{self.module}", fromlist=[name])
+        function: Callable[..., Any] = getattr(module, name)
+        return function
+
+    def build(self, **fields: Any) -> bytes:
+        data: bytes = self._function(self.build_name)(**fields)
+        return data
+
+    def parse(self, buffer: bytes) -> Any:
+        return self._function(self.parse_name)(buffer)
+
+
+class Cid:
+    """One CID of one service: its name, the simulator's kinds, its payloads."""
+
+    __slots__ = ("service", "cid", "name", "query_kind", "set_kind", "set", "response")
+
+    def __init__(
+        self,
+        service: bytes,
+        cid: int,
+        name: str,
+        query_kind: str | None,
+        set_kind: str | None = None,
+        set: Payload | None = None,
+        response: Payload | None = None,
+    ) -> None:
+        self.service = service
+        self.cid = cid
+        self.name = name
+        self.query_kind = query_kind  # None: not queried
+        self.set_kind = set_kind or query_kind  # None: never set
+        self.set = set  # the SET request's buffer
+        self.response = response  # the COMMAND_DONE's (or a notification's) buffer
+
+    def kind(self, command_type: int) -> str | None:
+        return self.set_kind if command_type == CommandType.SET else self.query_kind
+
+    def __repr__(self) -> str:
+        return f"Cid({describe_service(self.service)} {self.name})"
+
+
+def _switch(value: int) -> str:
+    return {0: "off", 1: "on"}.get(value, str(value))
+
+
+def _quectel_state(state: int) -> str:
+    from fcc_unlock.mbim.quectel import describe_radio_state
+
+    return f"Quectel radio state = {describe_radio_state(state)}"
+
+
+def _proxy_version(value: tuple[int, int]) -> str:
+    from fcc_unlock.mbim.proxy_control import describe_version
+
+    return f"MBIM {describe_version(value[0])}, MBIMEx {describe_version(value[1])}"
+
+
+DEVICE_CAPS = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.DEVICE_CAPS,
+    "DEVICE_CAPS",
+    "device-caps",
+    response=Payload("basic_connect", "device_caps", "parse_device_caps"),
+)
+RADIO_STATE = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.RADIO_STATE,
+    "RADIO_STATE",
+    "radio-state",
+    set=Payload(
+        "basic_connect", "radio_state_set", "parse_radio_state_set", lambda on: f"radio state = {_switch(on)}"
+    ),
+    response=Payload(
+        "basic_connect",
+        "radio_state",
+        "parse_radio_state",
+        lambda state: f"hardware radio = {_switch(state[0])}, software radio = {_switch(state[1])}",
+    ),
+)
+DEVICE_SERVICES = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.DEVICE_SERVICES,
+    "DEVICE_SERVICES",
+    "device-services",
+    response=Payload("basic_connect", "device_services", "parse_device_services"),
+)
+_SUBSCRIPTIONS = Payload("basic_connect", "subscribe_list", "parse_subscribe_list")
+SUBSCRIBE_LIST = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST,
+    "DEVICE_SERVICE_SUBSCRIBE_LIST",
+    None,
+    set_kind="subscribe-list",
+    set=_SUBSCRIPTIONS,
+    response=_SUBSCRIPTIONS,
+)
+_QUECTEL_STATE = Payload("quectel", "radio_state", "parse_radio_state", _quectel_state)
+QUECTEL_RADIO_STATE = Cid(
+    QUECTEL,
+    QUECTEL_RADIO_STATE_CID,
+    "RADIO_STATE",
+    "quectel-radio-state",
+    set_kind="quectel-set-radio-state",
+    set=_QUECTEL_STATE,
+    response=_QUECTEL_STATE,  # the QUERY's answer; the SET's has no body
+)
+PROXY_CONFIGURATION = Cid(
+    PROXY_CONTROL,
+    PROXY_CONFIGURATION_CID,
+    "CONFIGURATION",
+    None,
+    set_kind="proxy-configuration",
+    set=Payload(
+        "proxy_control",
+        "configuration",
+        "parse_configuration",
+        lambda value: f"device path {value[0]!r}, timeout {value[1]} s",
+    ),
+)
+PROXY_VERSION = Cid(  # a notification the proxy sends
+    PROXY_CONTROL,
+    PROXY_VERSION_CID,
+    "VERSION",
+    None,
+    response=Payload("proxy_control", "version", "parse_version", _proxy_version),
+)
+
+CIDS: tuple[Cid, ...] = (
+    DEVICE_CAPS,
+    RADIO_STATE,
+    DEVICE_SERVICES,
+    SUBSCRIBE_LIST,
+    QUECTEL_RADIO_STATE,
+    PROXY_CONFIGURATION,
+    PROXY_VERSION,
+)
+BY_ID: dict[tuple[bytes, int], Cid] = {(entry.service, entry.cid): entry for entry in CIDS}
+KINDS: tuple[str, ...] = tuple(
+    dict.fromkeys(k for entry in CIDS for k in (entry.query_kind, entry.set_kind) if k is not None)
+)
+
+
+def lookup(service: bytes, cid: int) -> Cid | None:
+    return BY_ID.get((service, cid))
+
+
+def describe_payload(service: bytes, cid: int, is_set: bool, reply: bool, buffer: bytes) -> str | None:
+    """The ``-v`` line for an information buffer the catalogue can read, else None.
+
+    ``is_set``: a SET request; ``reply``: a COMMAND_DONE or notification.
+    """
+    from fcc_unlock.mbim.messages import DecodeError
+
+    entry = lookup(service, cid)
+    if entry is None:
+        return None
+    payload = entry.response if reply else (entry.set if is_set else None)
+    if payload is None or payload.describe is None:
+        return None
+    try:
+        return payload.describe(payload.parse(buffer))
+    except DecodeError as error:
+        return f"(undecodable: {error})"
