@@ -32,7 +32,7 @@ DISPATCHER = "/usr/share/fcc-unlock/modemmanager/fcc-unlock-dispatcher"
 
 def table_ids() -> list[str]:
     """vvvv:pppp of every table entry whose method this version can run, in table order."""
-    from fcc_unlock.devices import DEVICES
+    from fcc_unlock.host.devices import DEVICES
     from fcc_unlock.methods import METHODS
 
     ids: list[str] = []
@@ -117,7 +117,7 @@ def status(directory: str, target: str, ids: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from fcc_unlock.ids import parse_ids
+    from fcc_unlock.host.sysfs import parse_ids
 
     def ids_argument(text: str) -> str:
         try:

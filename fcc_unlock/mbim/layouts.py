@@ -3,7 +3,7 @@
 This module is the single source of the MBIM wire formats. Importing construct costs
 more than a whole hotplug run may take, so the fixed-size layouts named in ``HOT``
 are also compiled into plain ``struct`` formats in ``_structs.py`` by
-``python -m fcc_unlock.codegen``; tests prove that file current and equivalent.
+``python -m fcc_unlock.tools.codegen``; tests prove that file current and equivalent.
 Variable-size payloads are parsed with these declarations directly, off the hot path.
 
 Offsets in an information buffer ("OL pairs") are relative to the start of the

@@ -1,7 +1,7 @@
 """Every QMUX/QMI binary layout, declared once, with construct.
 
 Single source of the QMI wire formats (docs/protocol.md §3.3-§4). The fixed-size layouts
-named in ``HOT`` are compiled into ``_structs.py`` by ``python -m fcc_unlock.codegen``
+named in ``HOT`` are compiled into ``_structs.py`` by ``python -m fcc_unlock.tools.codegen``
 so the hotplug path need not import construct.
 
 A QMUX frame is: QmuxHeader, then a CTL header (service 0, 8-bit transaction id) or a

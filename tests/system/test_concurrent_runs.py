@@ -8,7 +8,7 @@ import time
 
 from conftest import ROOT, cli_env
 
-from fcc_unlock.lock import lock_device
+from fcc_unlock.host.lock import lock_device
 
 RUNS = 20
 SESSION = ["open", "radio-state", "qmi-allocate", "fcc-auth", "qmi-release", "close"]

@@ -6,12 +6,12 @@ import io
 
 import pytest
 
-from fcc_unlock import all_devices, devices
-from fcc_unlock.all_devices import plan, unlock_all, worst
-from fcc_unlock.exitcodes import ExitCode
-from fcc_unlock.log import Log
-from fcc_unlock.ports import PresentPort, present_ports
-from fcc_unlock.resolve import DeviceIds
+from fcc_unlock.cli import all_modems as all_devices
+from fcc_unlock.cli.all_modems import plan, unlock_all, worst
+from fcc_unlock.errors import ExitCode
+from fcc_unlock.host import devices
+from fcc_unlock.host.log import Log
+from fcc_unlock.host.udev import DeviceIds, PresentPort, present_ports
 
 SIERRA = DeviceIds("usb", 0x1199, 0x9079)
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fcc_unlock import cli
-from fcc_unlock.runner import DEFAULT_TIMEOUT
+from fcc_unlock.cli import args as cli
+from fcc_unlock.run import DEFAULT_TIMEOUT
 
 
 def argparse_values(argv: list[str]) -> dict | None:

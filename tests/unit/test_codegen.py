@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fcc_unlock import codegen
+from fcc_unlock.tools import codegen
 
 
 def test_generated_files_are_current():
     for module_name in codegen.LAYOUT_MODULES:
         path = codegen.target(module_name)
         assert path.read_text() == codegen.render(module_name), (
-            f"{path} is stale: run python -m fcc_unlock.codegen"
+            f"{path} is stale: run python -m fcc_unlock.tools.codegen"
         )
 
 

@@ -8,11 +8,10 @@ import time
 
 import pytest
 
-from fcc_unlock import runner
-from fcc_unlock.errors import Busy, DeviceError
-from fcc_unlock.exitcodes import ExitCode
-from fcc_unlock.lock import DeviceLock, LockUnavailable, device_key, lock_device, prepare_directory
-from fcc_unlock.ports import sysfs_ids
+from fcc_unlock import run as runner
+from fcc_unlock.errors import Busy, DeviceError, ExitCode
+from fcc_unlock.host.lock import DeviceLock, LockUnavailable, device_key, lock_device, prepare_directory
+from fcc_unlock.host.sysfs import sysfs_ids
 
 
 def fake_sysfs(root):

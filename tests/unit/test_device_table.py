@@ -6,8 +6,8 @@ import re
 import pytest
 from conftest import ROOT, run_cli
 
-from fcc_unlock import devices
-from fcc_unlock.devices import DEVICES, NOT_SUPPORTED, lookup, lookup_not_supported
+from fcc_unlock.host import devices
+from fcc_unlock.host.devices import DEVICES, NOT_SUPPORTED, lookup, lookup_not_supported
 
 # ModemManager's dispatcher list (docs/modemmanager.md §1.1, docs/protocol.md §4.9) -> our method.
 MODEMMANAGER = {

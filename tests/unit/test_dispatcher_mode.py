@@ -8,11 +8,16 @@ import time
 
 import pytest
 
-from fcc_unlock import cli, dispatcher, runner
-from fcc_unlock.dispatcher import ids_from_program_name, invoked_by_modemmanager, resolve, run_dispatcher
-from fcc_unlock.exitcodes import ExitCode
-from fcc_unlock.log import Log
-from fcc_unlock.ports import device_node, pick_mbim_port, port_kind
+from fcc_unlock import cli
+from fcc_unlock import run as runner
+from fcc_unlock.cli import args as cli_args
+from fcc_unlock.cli import dispatcher
+from fcc_unlock.cli.args import invoked_by_modemmanager
+from fcc_unlock.cli.dispatcher import ids_from_program_name, resolve, run_dispatcher
+from fcc_unlock.cli.output import WATCHDOG_GRACE
+from fcc_unlock.errors import ExitCode
+from fcc_unlock.host.log import Log
+from fcc_unlock.host.sysfs import device_node, pick_mbim_port, port_kind
 
 MODEM = "/org/freedesktop/ModemManager1/Modem/0"
 
@@ -83,7 +88,7 @@ def test_bare_dispatcher_call_is_routed_to_dispatcher_mode(monkeypatch):
 
 def test_ids_option_is_validated():
     assert cli.main(["--ids", "nonsense", "/dev/cdc-wdm0"]) == ExitCode.USAGE
-    args = cli.build_parser().parse_args(["--ids", "1199:9O79".replace("O", "0").upper(), "x"])
+    args = cli_args.build_parser().parse_args(["--ids", "1199:9O79".replace("O", "0").upper(), "x"])
     assert args.ids == "1199:9079"
 
 
@@ -209,5 +214,5 @@ def test_run_goes_through_the_proxy_within_the_budget(tmp_path, monkeypatch, sim
     assert seen["device"] == port and seen["method"] == "sierra" and seen["ids"] == "1199:9079"
     assert seen["transport"] == "proxy" and seen["lock"] == str(tmp_path)
     # Done, watchdog included, within BUDGET of the start: 4 s minus what is gone.
-    assert seen["timeout"] + cli.WATCHDOG_GRACE <= dispatcher.BUDGET - 0.5
+    assert seen["timeout"] + WATCHDOG_GRACE <= dispatcher.BUDGET - 0.5
     assert "1199:9079 sierra: unlocked" in stream.getvalue()

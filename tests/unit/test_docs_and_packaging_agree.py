@@ -9,8 +9,9 @@ import sys
 import pytest
 from conftest import ROOT, require_tool
 
-from fcc_unlock import cli, modemmanager
-from fcc_unlock.exitcodes import DESCRIPTIONS, ExitCode
+from fcc_unlock import modemmanager
+from fcc_unlock.cli import args as cli_args
+from fcc_unlock.errors import DESCRIPTIONS, ExitCode
 
 MAN = ROOT / "packaging" / "fcc-unlock.1"
 README = ROOT / "README.md"
@@ -49,7 +50,7 @@ def test_readme_exit_status_is_the_table_in_code():
 def test_man_page_documents_every_long_option():
     options = {
         option
-        for action in cli.build_parser()._actions
+        for action in cli_args.build_parser()._actions
         for option in action.option_strings
         if option.startswith("--") and option not in ("--help", "--version")
     }

@@ -9,7 +9,15 @@ import time
 
 import pytest
 
-from fcc_unlock.log import LOG_ERR, LOG_INFO, Log, on_journal_stream, send_syslog, syslog_line, wants_syslog
+from fcc_unlock.host.log import (
+    LOG_ERR,
+    LOG_INFO,
+    Log,
+    on_journal_stream,
+    send_syslog,
+    syslog_line,
+    wants_syslog,
+)
 
 
 @pytest.fixture

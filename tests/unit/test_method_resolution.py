@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from fcc_unlock import resolve
+from fcc_unlock.host import udev as resolve
 
 
 class FakeDevice:

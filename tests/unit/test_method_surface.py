@@ -4,12 +4,13 @@ import inspect
 
 import pytest
 
-from fcc_unlock import cli, methods
-from fcc_unlock.devices import DEVICES
+from fcc_unlock import methods
+from fcc_unlock.cli import args as cli_args
+from fcc_unlock.host.devices import DEVICES
 
 
 def test_cli_method_names_are_the_methods():
-    assert cli.METHOD_NAMES == methods.METHODS
+    assert cli_args.METHOD_NAMES == methods.METHODS
 
 
 @pytest.mark.parametrize("name", methods.METHODS)

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 
 from fcc_unlock import modemmanager
-from fcc_unlock.devices import DEVICES
+from fcc_unlock.host.devices import DEVICES
 from fcc_unlock.methods import METHODS
 
 SHIM = ROOT / "packaging" / "modemmanager" / "fcc-unlock-dispatcher"

@@ -13,8 +13,7 @@ import stat
 
 import pytest
 
-from fcc_unlock.errors import DeviceError
-from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock.errors import DeviceError, ExitCode
 from fcc_unlock.transport.chardev import CharDevice
 from fcc_unlock.transport.portcheck import (
     CDC_WDM,

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from fcc_unlock.log import Log, printable
+from fcc_unlock.host.log import Log, printable
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,8 @@ import uuid
 
 import pytest
 
-from fcc_unlock import runner
-from fcc_unlock.errors import DeviceError, ProtocolError, Timeout
-from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock import run as runner
+from fcc_unlock.errors import DeviceError, ExitCode, ProtocolError, Timeout
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import Command, CommandDone, IndicateStatus, Open, OpenDone, decode
 from fcc_unlock.mbim.proxy_control import parse_configuration, version

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
-from fcc_unlock.lock import DEFAULT_LOCK_DIR
-from fcc_unlock.runner import DEFAULT_TIMEOUT
+from fcc_unlock.host.lock import DEFAULT_LOCK_DIR
+from fcc_unlock.run import DEFAULT_TIMEOUT
 
 UNITS = ROOT / "packaging" / "systemd"
 TEMPLATE, RESUME = "fcc-unlock@.service", "fcc-unlock-resume.service"

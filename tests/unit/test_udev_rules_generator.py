@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 from fcc_unlock import udev_rules
-from fcc_unlock.devices import DEVICES, Device
+from fcc_unlock.host.devices import DEVICES, Device
 from fcc_unlock.methods import METHODS
 
 SHIPPED = ROOT / "udev" / "85-fcc-unlock.rules"

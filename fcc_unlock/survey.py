@@ -1,4 +1,4 @@
-"""``fcc-unlock --status DEVICE``: what the modem says about its FCC lock, and a verdict.
+"""What a modem says about its FCC lock, and a verdict: the survey behind ``--status``.
 
 Read-only: one MBIM session that asks and changes nothing (a QMI client id it
 allocates is released again). It asks:
@@ -18,16 +18,14 @@ from __future__ import annotations
 import time
 
 from fcc_unlock import lockstate
-from fcc_unlock.errors import FccUnlockError, ProtocolError, Timeout
-from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock.errors import ExitCode, FccUnlockError, ProtocolError, Timeout
 from fcc_unlock.mbim import constants as mbim
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable
 
-    from fcc_unlock.cli import Args
-    from fcc_unlock.runner import Tracer
+    from fcc_unlock.run import Tracer
     from fcc_unlock.session import MbimSession
 
 
@@ -138,7 +136,7 @@ def run_status(
     """The report for ``device``; never raises for anything the modem does.
 
     ``transport`` and ``lock_dir`` as for runner.with_session()."""
-    from fcc_unlock.runner import with_session
+    from fcc_unlock.run import with_session
 
     report = Report(device, ids, method, model)
     start = clock()
@@ -158,53 +156,3 @@ def run_status(
         report.exit_code, report.reason = error.exit_code, str(error)
     report.elapsed = clock() - start
     return report
-
-
-def status_command(args: Args) -> int:
-    """``--status``: resolve the modem (for its name), survey it, print the report."""
-    from fcc_unlock.log import Log, print_document, printable
-
-    method, ids, model, hint = args.method, None, None, ""
-    if method is None:
-        from fcc_unlock.resolve import resolve_device
-
-        found, entry, hint = resolve_device(args.device)
-        ids = None if found is None else str(found)
-        if entry is not None:
-            method, model = entry.method, entry.model
-    from fcc_unlock.lock import lock_dir
-
-    log = Log(args.log, args.verbose)
-    trace = log.trace if args.verbose else None
-    if method is None:
-        # Nothing names this device a modem we know: --status promises to change
-        # nothing, so not a byte goes to it (docs/safety.md).
-        from fcc_unlock.transport.portcheck import check_port
-
-        report = Report(args.device, ids, None, None)
-        report.exit_code = ExitCode.UNSUPPORTED
-        report.reason = "not asked: the device table does not name this modem; --method asks it anyway"
-        try:
-            check_port(args.device)
-        except FccUnlockError as error:  # say what the path is, if it is no port at all
-            report.exit_code, report.reason = error.exit_code, str(error)
-    else:
-        report = run_status(
-            args.device,
-            method,
-            ids,
-            model,
-            args.timeout,
-            trace,
-            transport=args.transport,
-            lock_dir=lock_dir(),
-        )
-    report.hint = hint
-    if args.json:
-        import json
-
-        print_document(json.dumps(report.as_dict()))
-    else:
-        # The device name, the hint and the evidence quote the command line and the modem.
-        print_document("\n".join(printable(line) for line in report.lines()))
-    return int(report.exit_code)

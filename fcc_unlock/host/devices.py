@@ -219,7 +219,7 @@ def table_lines() -> list[str]:
 
 
 def print_table(as_json: bool = False) -> int:
-    from fcc_unlock.log import print_document, printable
+    from fcc_unlock.host.log import print_document, printable
 
     if as_json:
         import json

@@ -44,7 +44,7 @@ def device_key(devnode: str, sysfs: str = "/sys") -> str:
     ``usb-2-1`` (the USB device), ``pci-0000:03:00.0`` (the PCI function), or for a
     character device without a modem in sysfs (a pty in tests) ``char-136-3``.
     """
-    from fcc_unlock.ports import find_modem
+    from fcc_unlock.host.sysfs import find_modem
 
     try:
         info = os.stat(devnode)

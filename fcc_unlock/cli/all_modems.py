@@ -10,16 +10,16 @@ to do, and the status is 0.
 
 from __future__ import annotations
 
-from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock.errors import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from fcc_unlock.cli import Args
-    from fcc_unlock.log import Log
-    from fcc_unlock.ports import PresentPort
-    from fcc_unlock.runner import Outcome, Tracer
+    from fcc_unlock.cli.args import Args
+    from fcc_unlock.host.log import Log
+    from fcc_unlock.host.udev import PresentPort
+    from fcc_unlock.run import Outcome, Tracer
 
 
 def worst(codes: Iterable[int]) -> int:
@@ -30,7 +30,7 @@ def worst(codes: Iterable[int]) -> int:
 def plan(ports: Sequence[PresentPort]) -> list[tuple[PresentPort, str | None]]:
     """(port, method) for each port whose modem is in the table; method None when the
     table names a method this program cannot run over MBIM."""
-    from fcc_unlock.devices import lookup
+    from fcc_unlock.host.devices import lookup
     from fcc_unlock.methods import METHODS
 
     planned = []
@@ -52,11 +52,11 @@ def unlock_all(
     as_json: bool = False,
     ports: Sequence[PresentPort] | None = None,
 ) -> int:
-    from fcc_unlock.cli import WATCHDOG_GRACE, arm_watchdog, report
-    from fcc_unlock.runner import unlock
+    from fcc_unlock.cli.output import report, watchdog
+    from fcc_unlock.run import unlock
 
     if ports is None:
-        from fcc_unlock.ports import present_ports
+        from fcc_unlock.host.udev import present_ports
 
         ports = present_ports()
     planned = plan(ports)
@@ -69,8 +69,7 @@ def unlock_all(
         if method is None:
             outcome = _unsupported(port)
         else:
-            disarm = arm_watchdog(timeout + WATCHDOG_GRACE)
-            try:
+            with watchdog(timeout):
                 outcome = unlock(
                     port.devnode,
                     method,
@@ -80,15 +79,13 @@ def unlock_all(
                     transport=transport,
                     lock_dir=lock_dir,
                 )
-            finally:
-                disarm()
         codes.append(report(outcome, log, as_json))
     return worst(codes)
 
 
 def _unsupported(port: PresentPort) -> Outcome:
-    from fcc_unlock.devices import lookup
-    from fcc_unlock.runner import Outcome
+    from fcc_unlock.host.devices import lookup
+    from fcc_unlock.run import Outcome
 
     ids = port.ids
     entry = lookup(ids.bus, ids.vendor, ids.product, ids.subsystem_vendor, ids.subsystem_device)
@@ -101,8 +98,8 @@ def _unsupported(port: PresentPort) -> Outcome:
 
 def command(args: Args) -> int:
     """``fcc-unlock --all`` from the parsed command line."""
-    from fcc_unlock.lock import lock_dir
-    from fcc_unlock.log import Log, say
+    from fcc_unlock.host.lock import lock_dir
+    from fcc_unlock.host.log import Log, say
 
     if args.device:
         say("error: --all takes no DEVICE")

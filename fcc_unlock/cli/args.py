@@ -1,41 +1,41 @@
-"""Command line: parse, pick the mode, print, exit with the status from exitcodes.py.
+"""The command line's words: the options, their defaults, and the two parsers.
 
-fcc-unlock [--method NAME] [--timeout SECONDS] [-v] [--json] [--radio-on] DEVICE
-fcc-unlock --status [--method NAME] [--json] DEVICE
-fcc-unlock --all
-fcc-unlock --modemmanager DBUS_PATH PORT...   (or as ModemManager's dispatcher)
-fcc-unlock --list [--json]
-fcc-unlock --demo [--vendor NAME]
+``quick_parse()`` takes the plain unlock command line the udev rule, the units and
+scripts use, without argparse (which, with the gettext and locale it imports, costs
+the hotplug path more than a round trip to the modem); ``build_parser()`` is argparse
+for everything else, and reports errors. tests/unit/test_cli_quick_parse.py checks
+both read the same.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import time
 
 from fcc_unlock import __version__
-from fcc_unlock.errors import Timeout
-from fcc_unlock.exitcodes import DESCRIPTIONS, ExitCode
-from fcc_unlock.runner import DEFAULT_TIMEOUT
+from fcc_unlock.errors import DESCRIPTIONS
+from fcc_unlock.run import DEFAULT_TIMEOUT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
-    from types import FrameType, SimpleNamespace
+    from types import SimpleNamespace
     from typing import Callable, NoReturn, Union
 
     from _typeshed import SupportsWrite
 
     Args = Union[argparse.Namespace, SimpleNamespace]
 
-    from fcc_unlock.log import Log
-    from fcc_unlock.runner import Outcome
+DBUS_PREFIX = "/org/freedesktop/ModemManager1/"
+
+
+def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
+    """``<program> <D-Bus path> <port>...``: the shape of ModemManager's dispatcher call."""
+    return len(argv) >= 2 and argv[0].startswith(DBUS_PREFIX)
+
 
 METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
-WATCHDOG_GRACE = 0.5  # past the timeout before the watchdog interrupts a stuck call
 LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
 # Every option's value when not given: argparse and quick_parse() both start from this.
@@ -73,7 +73,7 @@ def terminal_columns() -> int:
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from fcc_unlock.log import printable, write_line
+    from fcc_unlock.host.log import printable, write_line
 
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:
@@ -171,7 +171,7 @@ def parse_seconds(text: str) -> float:
 
 
 def parse_ids(text: str) -> str:
-    from fcc_unlock.ids import parse_ids as check
+    from fcc_unlock.host.sysfs import parse_ids as check
 
     check(text)
     return text.lower()
@@ -255,153 +255,3 @@ def _choice(text: str, choices: tuple[str, ...]) -> str:
     if text not in choices:
         raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
     return text
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The program: run the command, then make sure its output is out (or known lost)."""
-    from fcc_unlock.log import close_streams, open_streams
-
-    started = time.monotonic()
-    open_streams()
-    code = run_command(argv, started)
-    if close_streams() and code == ExitCode.OK:
-        return ExitCode.IO_ERROR  # the document never reached its reader (README "Exit status")
-    return code
-
-
-def run_command(argv: Sequence[str] | None, started: float) -> int:
-    from fcc_unlock.dispatcher import invoked_by_modemmanager
-    from fcc_unlock.log import say, write_line
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if invoked_by_modemmanager(argv):
-        argv.insert(0, "--modemmanager")
-    args: Args | None = quick_parse(argv)
-    if args is None:
-        parser = build_parser()
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exit_:
-            return ExitCode.OK if exit_.code == 0 else ExitCode.USAGE
-    try:
-        if args.demo:
-            from fcc_unlock.demo import run_demo
-
-            return run_demo(args.vendor, args.timeout, args.verbose)
-        if args.list:
-            from fcc_unlock.devices import print_table
-
-            return print_table(args.json)
-        if args.modemmanager:
-            from fcc_unlock import dispatcher
-
-            return dispatcher.command(args, started)
-        if args.all:
-            from fcc_unlock import all_devices
-
-            return all_devices.command(args)
-        if not args.device:
-            write_line(sys.stderr, build_parser().format_usage(), end="")
-            say("error: a DEVICE is required (or --all, --demo, --list)")
-            return ExitCode.USAGE
-        if args.status:
-            from fcc_unlock.status import status_command
-
-            disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
-            try:
-                return status_command(args)
-            finally:
-                disarm()
-        return unlock_command(args)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # a bug: say so in one line, with the exit code for bugs
-        say(f"internal error: {type(error).__name__}: {error}")
-        if os.environ.get("FCC_UNLOCK_DEBUG"):
-            raise
-        return ExitCode.INTERNAL
-
-
-def unlock_command(args: Args) -> int:
-    from fcc_unlock.lock import lock_dir
-    from fcc_unlock.log import Log
-    from fcc_unlock.runner import Outcome, unlock
-
-    log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
-    method, ids = args.method, args.ids
-    if method is None:
-        from fcc_unlock.errors import FccUnlockError
-        from fcc_unlock.transport.portcheck import check_port
-
-        try:
-            # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
-            check_port(args.device)
-        except FccUnlockError as error:
-            outcome = Outcome(args.device, None)
-            outcome.exit_code, outcome.reason = error.exit_code, str(error)
-            return report(outcome, log, args.json)
-        method, ids, hint = resolve_method(args.device)
-        if method is None:
-            outcome = Outcome(args.device, None, ids)
-            outcome.exit_code, outcome.reason = ExitCode.UNSUPPORTED, hint
-            return report(outcome, log, args.json)
-    disarm = arm_watchdog(args.timeout + WATCHDOG_GRACE)
-    try:
-        trace = log.trace if args.verbose else None
-        outcome = unlock(
-            args.device,
-            method,
-            args.timeout,
-            trace,
-            ids,
-            transport=args.transport,
-            lock_dir=lock_dir(),
-            radio_on=args.radio_on,
-            udev=args.udev,
-        )
-    finally:
-        disarm()
-    return report(outcome, log, args.json)
-
-
-def resolve_method(device: str) -> tuple[str | None, str | None, str]:
-    """(method, ids, hint): the table's method for this device, or a hint why not."""
-    from fcc_unlock.resolve import method_for
-
-    return method_for(device)
-
-
-def report(outcome: Outcome, log: Log, as_json: bool) -> int:
-    log.result(outcome.line(), outcome.ok)
-    if as_json:
-        import json
-
-        from fcc_unlock.log import print_document
-
-        print_document(json.dumps(outcome.as_dict()))
-    return int(outcome.exit_code)
-
-
-def arm_watchdog(seconds: float) -> Callable[[], None]:
-    """Interrupt the run if it outlives ``seconds`` (a stuck syscall, a bug).
-
-    The first alarm raises Timeout where the program is; if cleanup then hangs too,
-    the second one ends the process with the timeout exit code.
-    """
-
-    def second_alarm(signum: int, frame: FrameType | None) -> None:
-        os._exit(ExitCode.TIMEOUT)
-
-    def first_alarm(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGALRM, second_alarm)
-        signal.setitimer(signal.ITIMER_REAL, WATCHDOG_GRACE)
-        raise Timeout("hard deadline reached")
-
-    previous = signal.signal(signal.SIGALRM, first_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    def disarm() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-    return disarm

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import time
 
-from fcc_unlock.errors import FccUnlockError
-from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock.errors import ExitCode, FccUnlockError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Optional, TypeVar, Union
 
-    from fcc_unlock.lock import DeviceLock
+    from fcc_unlock.host.lock import DeviceLock
     from fcc_unlock.session import MbimSession
     from fcc_unlock.transport.chardev import CharDevice
     from fcc_unlock.transport.portcheck import CheckedPort
@@ -106,7 +105,7 @@ def unlock(
     from fcc_unlock.methods import load
 
     if ids is None:
-        from fcc_unlock.ports import sysfs_ids
+        from fcc_unlock.host.sysfs import sysfs_ids
 
         ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
@@ -206,7 +205,7 @@ def take_lock(
     warn: Callable[[str], None] | None = None,
 ) -> DeviceLock | None:
     """The modem's lock (lock.py), or None where no safe lock can be had."""
-    from fcc_unlock.lock import LockUnavailable, lock_device
+    from fcc_unlock.host.lock import LockUnavailable, lock_device
 
     try:
         lock = lock_device(device, deadline, lock_dir)

@@ -18,30 +18,25 @@ from __future__ import annotations
 import os
 import time
 
-from fcc_unlock.exitcodes import ExitCode
+from fcc_unlock.cli.args import DBUS_PREFIX
+from fcc_unlock.errors import ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from fcc_unlock.cli import Args
-    from fcc_unlock.devices import Device
-    from fcc_unlock.log import Log
-    from fcc_unlock.runner import Tracer
+    from fcc_unlock.cli.args import Args
+    from fcc_unlock.host.devices import Device
+    from fcc_unlock.host.log import Log
+    from fcc_unlock.run import Tracer
 
-DBUS_PREFIX = "/org/freedesktop/ModemManager1/"
 BUDGET = 4.0  # ModemManager kills us at 5 s; leave it a second
 TRANSPORT = "proxy"  # ModemManager opened the port through mbim-proxy
 
 
-def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
-    """``<program> <D-Bus path> <port>...``: the shape of a dispatcher call."""
-    return len(argv) >= 2 and argv[0].startswith(DBUS_PREFIX)
-
-
 def ids_from_program_name(program: str) -> str | None:
     """``/etc/ModemManager/fcc-unlock.d/1199:9079`` -> ``1199:9079`` (else None)."""
-    from fcc_unlock.ids import parse_ids
+    from fcc_unlock.host.sysfs import parse_ids
 
     name = os.path.basename(program)
     try:
@@ -65,9 +60,9 @@ def run_dispatcher(
     dev: str = "/dev",
 ) -> int:
     """One dispatcher call: ``call`` is ``[D-Bus path, port, ...]``."""
-    from fcc_unlock.cli import WATCHDOG_GRACE, arm_watchdog, report
-    from fcc_unlock.ports import device_node, pick_mbim_port
-    from fcc_unlock.runner import Outcome, unlock
+    from fcc_unlock.cli.output import WATCHDOG_GRACE, report, watchdog
+    from fcc_unlock.host.sysfs import device_node, pick_mbim_port
+    from fcc_unlock.run import Outcome, unlock
 
     dbus_path, ports = call[0], list(call[1:])
     port = pick_mbim_port(ports, sysfs)
@@ -92,19 +87,16 @@ def run_dispatcher(
     timeout = min(timeout, left)
     if trace is not None:
         trace("note", f"ModemManager modem {dbus_path}: unlocking {devnode} within {timeout:.2f} s")
-    disarm = arm_watchdog(timeout + WATCHDOG_GRACE)
-    try:
+    with watchdog(timeout):
         outcome = unlock(devnode, method, timeout, trace, ids, transport=TRANSPORT, lock_dir=lock_dir)
-    finally:
-        disarm()
     return report(outcome, log, as_json)
 
 
 def resolve(devnode: str, ids_hint: str | None) -> tuple[str | None, str | None, str]:
     """(method, ids, reason): from the modem's ids found with udev, else from the hint."""
-    from fcc_unlock.devices import lookup
+    from fcc_unlock.host.devices import lookup
+    from fcc_unlock.host.udev import identify
     from fcc_unlock.methods import METHODS
-    from fcc_unlock.resolve import identify
 
     found = identify(devnode)
     entry: Device | None
@@ -124,8 +116,8 @@ def resolve(devnode: str, ids_hint: str | None) -> tuple[str | None, str | None,
 
 def lookup_by_ids(ids: str) -> Device | None:
     """The table entry for ``vvvv:pppp`` on either bus, not one tied to PCI subsystem ids."""
-    from fcc_unlock.devices import DEVICES
-    from fcc_unlock.ids import parse_ids
+    from fcc_unlock.host.devices import DEVICES
+    from fcc_unlock.host.sysfs import parse_ids
 
     vendor, product = parse_ids(ids)
     for device in DEVICES:
@@ -138,8 +130,8 @@ def command(args: Args, started: float) -> int:
     """``fcc-unlock --modemmanager <D-Bus path> <port>...`` from the parsed command line."""
     import sys
 
-    from fcc_unlock.lock import lock_dir
-    from fcc_unlock.log import Log
+    from fcc_unlock.host.lock import lock_dir
+    from fcc_unlock.host.log import Log
 
     destination = args.log
     # MM silences our output and passes its own JOURNAL_STREAM on: syslog is the way out.

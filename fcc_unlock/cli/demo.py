@@ -6,8 +6,8 @@ import sys
 
 
 def run_demo(vendor: str, timeout: float, verbose: bool = True) -> int:
-    from fcc_unlock.log import Log, print_document, say
-    from fcc_unlock.runner import unlock
+    from fcc_unlock.host.log import Log, print_document, say
+    from fcc_unlock.run import unlock
     from fcc_unlock.sim.model import SimModem
     from fcc_unlock.sim.personalities import PERSONALITIES
     from fcc_unlock.sim.pty import PtyModem

@@ -1,4 +1,5 @@
-"""From a device node to its bus and ids, with pyudev (imported only here).
+"""Every pyudev call: from a device node to its bus and ids, and every MBIM control
+port present (pyudev is imported only here).
 
 The udev rule passes the method it matched, so the hotplug path never comes here;
 manual runs without ``--method`` do.
@@ -6,9 +7,13 @@ manual runs without ``--method`` do.
 
 from __future__ import annotations
 
+from fcc_unlock.host.sysfs import MBIM_DRIVER
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from fcc_unlock.devices import Device
+    from collections.abc import Iterable
+
+    from fcc_unlock.host.devices import Device
 
 
 class DeviceIds:
@@ -81,7 +86,7 @@ def resolve_device(devnode: str) -> tuple[DeviceIds | None, Device | None, str]:
     """
     import os
 
-    from fcc_unlock.devices import lookup, lookup_not_supported
+    from fcc_unlock.host.devices import lookup, lookup_not_supported
 
     if not os.path.exists(devnode):
         return None, None, f"{devnode}: no such device"
@@ -111,3 +116,64 @@ def method_for(devnode: str) -> tuple[str | None, str | None, str]:
     """(method, ids, hint): the table's method for the modem behind ``devnode``."""
     found, entry, hint = resolve_device(devnode)
     return (None if entry is None else entry.method), (None if found is None else str(found)), hint
+
+
+# --- every MBIM control port present ------------------------------------------------
+
+
+class PresentPort:
+    """An MBIM control port found on the system, with the modem's ids."""
+
+    __slots__ = ("devnode", "ids")
+
+    def __init__(self, devnode: str, ids: DeviceIds) -> None:
+        self.devnode = devnode
+        self.ids = ids
+
+    def __repr__(self) -> str:
+        return f"PresentPort({self.devnode}, {self.ids.bus} {self.ids})"
+
+
+def present_ports(context: object = None) -> list[PresentPort]:
+    """Every MBIM control port present, one per modem function, with its ids (pyudev).
+
+    USB: cdc-wdm nodes bound to cdc_mbim (not their wwan twins). PCI: wwan ports of
+    type MBIM whose device has no USB parent.
+    """
+    import pyudev
+
+    if context is None:
+        context = pyudev.Context()
+    found = []
+    for device in _candidates(context):
+        try:
+            ids = _ids_of_parents(device)
+        except ValueError:
+            continue
+        if ids is not None and device.device_node:  # type: ignore[attr-defined]
+            found.append(PresentPort(device.device_node, ids))  # type: ignore[attr-defined]
+    return sorted(found, key=lambda port: port.devnode)
+
+
+def _candidates(context: object) -> Iterable[object]:
+    for device in context.list_devices(subsystem="usbmisc"):  # type: ignore[attr-defined]
+        if device.sys_name.startswith("cdc-wdm") and _parent_driver(device) == MBIM_DRIVER:
+            yield device
+    for device in context.list_devices(subsystem="wwan"):  # type: ignore[attr-defined]
+        if device.device_type == "wwan_dev" or _has_usb_parent(device):
+            continue
+        port_type = device.attributes.get("type")
+        if port_type is not None:
+            if port_type.decode(errors="replace").strip() == "MBIM":
+                yield device
+        elif "mbim" in device.sys_name.lower():
+            yield device
+
+
+def _parent_driver(device: object) -> str | None:
+    parent = device.parent  # type: ignore[attr-defined]
+    return parent.driver if parent is not None else None
+
+
+def _has_usb_parent(device: object) -> bool:
+    return any(parent.subsystem == "usb" for parent in device.ancestors)  # type: ignore[attr-defined]

@@ -1,4 +1,8 @@
-"""MBIM control ports: telling them from a list of names, and finding every one present.
+"""The modem behind a node, from sysfs with plain os calls (the hotplug path, no pyudev).
+
+Which names are MBIM control ports, the USB or PCI device behind a character device,
+its ids and their ``vvvv:pppp`` notation. Finding every port present needs pyudev and
+lives in udev.py.
 
 Two kernel paths lead to an MBIM control port (docs/protocol.md §7): ``/dev/cdc-wdmN``
 from cdc_mbim on USB, and ``/dev/wwanNmbimM`` from the wwan core (MHI and t7xx on
@@ -14,9 +18,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-
-    from fcc_unlock.resolve import DeviceIds
+    from collections.abc import Sequence
 
 # How sure a name is an MBIM control port, best first (the dispatcher's preference).
 WWAN_MBIM, MBIM_NAME, CDC_WDM = "wwan-mbim", "mbim-name", "cdc-wdm"
@@ -114,61 +116,18 @@ def sysfs_ids(devnode: str, sysfs: str = "/sys") -> str | None:
     return f"{vendor:04x}:{product:04x}"
 
 
-class PresentPort:
-    """An MBIM control port found on the system, with the modem's ids."""
+# --- vvvv:pppp: the vendor:product notation of USB and PCI ids (lsusb, lspci, MM) ---
 
-    __slots__ = ("devnode", "ids")
-
-    def __init__(self, devnode: str, ids: DeviceIds) -> None:
-        self.devnode = devnode
-        self.ids = ids
-
-    def __repr__(self) -> str:
-        return f"PresentPort({self.devnode}, {self.ids.bus} {self.ids})"
+HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def present_ports(context: object = None) -> list[PresentPort]:
-    """Every MBIM control port present, one per modem function, with its ids (pyudev).
-
-    USB: cdc-wdm nodes bound to cdc_mbim (not their wwan twins). PCI: wwan ports of
-    type MBIM whose device has no USB parent.
-    """
-    import pyudev
-
-    from fcc_unlock.resolve import _ids_of_parents
-
-    if context is None:
-        context = pyudev.Context()
-    found = []
-    for device in _candidates(context):
-        try:
-            ids = _ids_of_parents(device)
-        except ValueError:
-            continue
-        if ids is not None and device.device_node:  # type: ignore[attr-defined]
-            found.append(PresentPort(device.device_node, ids))  # type: ignore[attr-defined]
-    return sorted(found, key=lambda port: port.devnode)
+def parse_ids(text: str) -> tuple[int, int]:
+    """``1199:9079`` -> (0x1199, 0x9079); ValueError unless two groups of 4 hex digits."""
+    vendor, colon, product = text.partition(":")
+    if not colon or len(vendor) != 4 or len(product) != 4 or not HEX.issuperset(vendor + product):
+        raise ValueError(f"not a vendor:product id pair: {text!r}")
+    return int(vendor, 16), int(product, 16)
 
 
-def _candidates(context: object) -> Iterable[object]:
-    for device in context.list_devices(subsystem="usbmisc"):  # type: ignore[attr-defined]
-        if device.sys_name.startswith("cdc-wdm") and _parent_driver(device) == MBIM_DRIVER:
-            yield device
-    for device in context.list_devices(subsystem="wwan"):  # type: ignore[attr-defined]
-        if device.device_type == "wwan_dev" or _has_usb_parent(device):
-            continue
-        port_type = device.attributes.get("type")
-        if port_type is not None:
-            if port_type.decode(errors="replace").strip() == "MBIM":
-                yield device
-        elif "mbim" in device.sys_name.lower():
-            yield device
-
-
-def _parent_driver(device: object) -> str | None:
-    parent = device.parent  # type: ignore[attr-defined]
-    return parent.driver if parent is not None else None
-
-
-def _has_usb_parent(device: object) -> bool:
-    return any(parent.subsystem == "usb" for parent in device.ancestors)  # type: ignore[attr-defined]
+def format_ids(vendor: int, product: int) -> str:
+    return f"{vendor:04x}:{product:04x}"

@@ -1,0 +1,62 @@
+"""``fcc-unlock --status DEVICE``: what the modem says about its FCC lock, printed."""
+
+from __future__ import annotations
+
+from fcc_unlock.cli.output import watchdog
+from fcc_unlock.errors import ExitCode, FccUnlockError
+from fcc_unlock.survey import Report, run_status
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fcc_unlock.cli.args import Args
+
+
+def command(args: Args) -> int:
+    """``--status``: resolve the modem (for its name), survey it, print the report."""
+    from fcc_unlock.host.log import Log, print_document, printable
+
+    method, ids, model, hint = args.method, None, None, ""
+    if method is None:
+        from fcc_unlock.host.udev import resolve_device
+
+        found, entry, hint = resolve_device(args.device)
+        ids = None if found is None else str(found)
+        if entry is not None:
+            method, model = entry.method, entry.model
+    from fcc_unlock.host.lock import lock_dir
+
+    log = Log(args.log, args.verbose)
+    trace = log.trace if args.verbose else None
+    if method is None:
+        # Nothing names this device a modem we know: --status promises to change
+        # nothing, so not a byte goes to it (docs/safety.md).
+        from fcc_unlock.transport.portcheck import check_port
+
+        report = Report(args.device, ids, None, None)
+        report.exit_code = ExitCode.UNSUPPORTED
+        report.reason = "not asked: the device table does not name this modem; --method asks it anyway"
+        try:
+            check_port(args.device)
+        except FccUnlockError as error:  # say what the path is, if it is no port at all
+            report.exit_code, report.reason = error.exit_code, str(error)
+    else:
+        with watchdog(args.timeout):
+            report = run_status(
+                args.device,
+                method,
+                ids,
+                model,
+                args.timeout,
+                trace,
+                transport=args.transport,
+                lock_dir=lock_dir(),
+            )
+    report.hint = hint
+    if args.json:
+        import json
+
+        print_document(json.dumps(report.as_dict()))
+    else:
+        # The device name, the hint and the evidence quote the command line and the modem.
+        print_document("\n".join(printable(line) for line in report.lines()))
+    return int(report.exit_code)

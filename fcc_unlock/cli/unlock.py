@@ -1,0 +1,56 @@
+"""``fcc-unlock DEVICE``: one unlock of one port, the mode the udev rule runs."""
+
+from __future__ import annotations
+
+from fcc_unlock.cli.output import report, watchdog
+from fcc_unlock.errors import ExitCode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fcc_unlock.cli.args import Args
+
+
+def command(args: Args) -> int:
+    from fcc_unlock.host.lock import lock_dir
+    from fcc_unlock.host.log import Log
+    from fcc_unlock.run import Outcome, unlock
+
+    log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
+    method, ids = args.method, args.ids
+    if method is None:
+        from fcc_unlock.errors import FccUnlockError
+        from fcc_unlock.transport.portcheck import check_port
+
+        try:
+            # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
+            check_port(args.device)
+        except FccUnlockError as error:
+            outcome = Outcome(args.device, None)
+            outcome.exit_code, outcome.reason = error.exit_code, str(error)
+            return report(outcome, log, args.json)
+        method, ids, hint = resolve_method(args.device)
+        if method is None:
+            outcome = Outcome(args.device, None, ids)
+            outcome.exit_code, outcome.reason = ExitCode.UNSUPPORTED, hint
+            return report(outcome, log, args.json)
+    with watchdog(args.timeout):
+        trace = log.trace if args.verbose else None
+        outcome = unlock(
+            args.device,
+            method,
+            args.timeout,
+            trace,
+            ids,
+            transport=args.transport,
+            lock_dir=lock_dir(),
+            radio_on=args.radio_on,
+            udev=args.udev,
+        )
+    return report(outcome, log, args.json)
+
+
+def resolve_method(device: str) -> tuple[str | None, str | None, str]:
+    """(method, ids, hint): the table's method for this device, or a hint why not."""
+    from fcc_unlock.host.udev import method_for
+
+    return method_for(device)

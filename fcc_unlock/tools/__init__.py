@@ -1,0 +1,1 @@
+"""Maintainers' generators, each with ``--check``: the compiled layouts and the udev rules."""
