@@ -496,13 +496,13 @@ class QmiClient:
         self.release()
 
     def allocate(self) -> int:
-        from fcc_unlock.qmi import ctl
+        from fcc_unlock.qmi import catalog
         from fcc_unlock.qmi.messages import DecodeError, ResultError
 
-        request = ctl.allocate_cid(self._next_ctl_tid(), self.service)
+        request = catalog.allocate_cid(self._next_ctl_tid(), self.service)
         response = self._exchange(request, timeout=QMI_PROBE_SECONDS, probe=True)
         try:
-            self.client_id = ctl.allocated_client_id(response, self.service)
+            self.client_id = catalog.allocated_client_id(response, self.service)
         except ResultError as error:
             raise Refused(f"modem refused a QMI client: {error}") from None
         except DecodeError as error:
@@ -513,10 +513,10 @@ class QmiClient:
         """Release our client id; bounded by the cleanup deadline; raises only if the device is gone."""
         if self.client_id is None:
             return
-        from fcc_unlock.qmi import ctl
+        from fcc_unlock.qmi import catalog
 
         client_id, self.client_id = self.client_id, None
-        request = ctl.release_cid(self._next_ctl_tid(), self.service, client_id)
+        request = catalog.release_cid(self._next_ctl_tid(), self.service, client_id)
         try:
             self._exchange(request, cleanup=True)
         except DeviceError:

@@ -8,7 +8,6 @@ parse with the construct declarations (imported when first needed).
 from __future__ import annotations
 
 from fcc_unlock.mbim import _structs as wire
-from fcc_unlock.mbim.infobuffer import VariableData, parse, read_string, slice_ol
 from fcc_unlock.mbim.messages import DecodeError
 
 # --- RADIO_STATE (CID 3) ----------------------------------------------------------
@@ -63,6 +62,7 @@ class DeviceService:
 
 def device_services(services: list[DeviceService], max_dss_sessions: int = 0) -> bytes:
     from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import VariableData
 
     elements = [
         layouts.DeviceServiceElement.build(
@@ -90,6 +90,7 @@ def device_services(services: list[DeviceService], max_dss_sessions: int = 0) ->
 
 def parse_device_services(buffer: bytes) -> list[DeviceService]:
     from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import parse, slice_ol
 
     fixed = parse(layouts.DeviceServicesFixed, buffer, "DEVICE_SERVICES")
     services = []
@@ -112,6 +113,7 @@ def parse_device_services(buffer: bytes) -> list[DeviceService]:
 
 def subscribe_list(entries: list[tuple[bytes, tuple[int, ...]]]) -> bytes:
     from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import VariableData
 
     built = [
         layouts.SubscribeListEntry.build(
@@ -127,6 +129,7 @@ def subscribe_list(entries: list[tuple[bytes, tuple[int, ...]]]) -> bytes:
 
 def parse_subscribe_list(buffer: bytes) -> list[tuple[bytes, tuple[int, ...]]]:
     from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import parse, slice_ol
 
     fixed = parse(layouts.SubscribeListFixed, buffer, "SUBSCRIBE_LIST")
     entries = []
@@ -196,6 +199,7 @@ CONTROL_CAPS_HW_RADIO_SWITCH = 0x02
 
 def device_caps(caps: DeviceCaps) -> bytes:
     from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import VariableData
 
     variable = VariableData(layouts.DeviceCapsFixed.sizeof())
     values = {name: getattr(caps, name) for name in DeviceCaps.__slots__}
@@ -206,6 +210,7 @@ def device_caps(caps: DeviceCaps) -> bytes:
 
 def parse_device_caps(buffer: bytes) -> DeviceCaps:
     from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import parse, read_string
 
     fixed = parse(layouts.DeviceCapsFixed, buffer, "DEVICE_CAPS")
     values: dict[str, object] = {name: fixed[name] for name in DeviceCaps.__slots__}  # type: ignore[index]

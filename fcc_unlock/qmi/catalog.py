@@ -14,8 +14,8 @@ handler keyed by its kind). Facts and sources: docs/protocol.md §3-§4.
 from __future__ import annotations
 
 from fcc_unlock.qmi import _structs as wire
-from fcc_unlock.qmi.constants import RESULT_TLV, Kind, Service
-from fcc_unlock.qmi.messages import DecodeError, QmiMessage, string_value
+from fcc_unlock.qmi.constants import MESSAGE_NAMES, RESULT_TLV, Kind, Service
+from fcc_unlock.qmi.messages import DecodeError, QmiMessage, check_result, string_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -264,6 +264,7 @@ for _message in MESSAGES:
     for _service in _message.services:
         BY_ID[(_service, _message.message_id)] = (*BY_ID.get((_service, _message.message_id), ()), _message)
 del _message, _service
+MESSAGE_NAMES.update({key: found[0].name for key, found in BY_ID.items()})
 
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(m.kind for m in MESSAGES))
 
@@ -409,3 +410,46 @@ def _shown(field: Tlv, value: Any) -> str:
 
 def _raw(value: bytes) -> str:
     return value.hex() or "''"
+
+
+# --- CTL: allocating and releasing client ids (docs/protocol.md §3.4) ---------------
+# What a caller must check beyond the layout (the id granted is for the service
+# asked). CTL Sync is never built here: it frees every client id on the modem,
+# ModemManager's included.
+
+
+def allocate_cid(transaction_id: int, service: int) -> QmiMessage:
+    return build(ALLOCATE_CID, 0, transaction_id, service=service)
+
+
+def release_cid(transaction_id: int, service: int, client_id: int) -> QmiMessage:
+    return build(RELEASE_CID, 0, transaction_id, release_info=(service, client_id))
+
+
+def allocated_client_id(response: QmiMessage, service: int) -> int:
+    """The client id granted by an Allocate CID response for ``service``."""
+    check_result(response)
+    try:
+        granted_service, client_id = parse(ALLOCATE_CID, response)["allocation_info"]
+    except DecodeError as error:
+        raise DecodeError(f"Allocate CID response without a client id: {error}") from None
+    if granted_service != service:
+        raise DecodeError(f"Allocate CID answered for service 0x{granted_service:02x}, asked 0x{service:02x}")
+    return int(client_id)
+
+
+def requested_service(request: QmiMessage) -> int:
+    """The service of an Allocate CID request (the modem's side)."""
+    return int(parse(ALLOCATE_CID, request)["service"])
+
+
+def released_client(message: QmiMessage) -> tuple[int, int]:
+    """(service, client id) of a Release CID request or response."""
+    service, client_id = parse(RELEASE_CID, message)["release_info"]
+    return service, client_id
+
+
+def client_tlv(service: int, client_id: int) -> tuple[int, bytes]:
+    """TLV 0x01 {service, client id}, as Allocate and Release CID responses carry it."""
+    field = ALLOCATE_CID.fields(Kind.RESPONSE)[1]
+    return (field.type, field.encode((service, client_id)))

@@ -58,8 +58,12 @@ def service_name(service: int) -> str:
         return f"0x{service:02x}"
 
 
-def message_name(service: int, message_id: int) -> str:
-    """The catalogue's name of a message (catalog.py), else its id in hex."""
-    from fcc_unlock.qmi.catalog import name_of
+# Display names by (service, message id). catalog.py fills this as it declares each
+# message, so the names are written once there and the frame codec needs no import
+# of the catalogue (which imports it).
+MESSAGE_NAMES: dict[tuple[int, int], str] = {}
 
-    return name_of(service, message_id) or f"0x{message_id:04x}"
+
+def message_name(service: int, message_id: int) -> str:
+    """The catalogue's name of a message, else its id in hex."""
+    return MESSAGE_NAMES.get((service, message_id)) or f"0x{message_id:04x}"

@@ -31,7 +31,7 @@ from fcc_unlock.mbim.messages import (
     decode,
     peek_header,
 )
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Kind, OperatingMode, Service, message_name
 from fcc_unlock.sim.model import SimModem, Write
@@ -250,8 +250,8 @@ def check_qmi_response(frame: bytes, response: qmi.QmiMessage, meant: ModemState
         return
     key = (response.service, response.message_id)
     if key in ((Service.CTL, catalog.ALLOCATE_CID.message_id), (Service.CTL, catalog.RELEASE_CID.message_id)):
-        assert glib_peers.qmi_read_tlv(frame, 0x01, "BB") == list(ctl.released_client(response))
-        assert ctl.released_client(response)[0] in modem.personality.qmi_services
+        assert glib_peers.qmi_read_tlv(frame, 0x01, "BB") == list(catalog.released_client(response))
+        assert catalog.released_client(response)[0] in modem.personality.qmi_services
     elif key == (Service.DMS, catalog.GET_IDS.message_id):
         assert glib_peers.qmi_read_tlv(frame, 0x11, "s") == [modem.personality.imei]
     elif key == (Service.DMS, catalog.GET_OPERATING_MODE.message_id):

@@ -15,7 +15,7 @@ from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import Command
 from fcc_unlock.mbim.messages import decode as decode_mbim
 from fcc_unlock.methods.foxconn import magic_string
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi.constants import FirmwareVersionType, OperatingMode, Service
 from fcc_unlock.qmi.messages import decode as decode_qmi
 from fcc_unlock.sim.faults import Faults
@@ -176,8 +176,8 @@ REQUESTS = {
     ),
     "v1": catalog.build(catalog.FOXCONN_SET_FCC_AUTHENTICATION, 5, 5, magic=0),
     "get-operating-mode": catalog.build(catalog.GET_OPERATING_MODE, 5, 6),
-    "allocate-fox": ctl.allocate_cid(3, Service.FOX),
-    "release-fox": ctl.release_cid(4, Service.FOX, 6),
+    "allocate-fox": catalog.allocate_cid(3, Service.FOX),
+    "release-fox": catalog.release_cid(4, Service.FOX, 6),
 }
 
 
@@ -267,8 +267,8 @@ def foxconn_reply(libmbim, modem, request, tid=20):
 def foxconn(libmbim):
     """A locked simulated Foxconn with DMS client 1 (and FOX client 2) allocated."""
     modem = opened("foxconn", fox_service="auth")
-    assert decode_qmi(foxconn_reply(libmbim, modem, ctl.allocate_cid(1, Service.DMS)))
-    assert decode_qmi(foxconn_reply(libmbim, modem, ctl.allocate_cid(2, Service.FOX)))
+    assert decode_qmi(foxconn_reply(libmbim, modem, catalog.allocate_cid(1, Service.DMS)))
+    assert decode_qmi(foxconn_reply(libmbim, modem, catalog.allocate_cid(2, Service.FOX)))
     assert modem.clients == {1: Service.DMS, 2: Service.FOX}
     return modem
 

@@ -21,7 +21,7 @@ from fcc_unlock.mbim.messages import (
     OpenDone,
     decode,
 )
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Kind, OperatingMode, Service
 from fcc_unlock.qmi.errors import QmiError
@@ -93,8 +93,8 @@ def command_cases():
         (
             "qmi msg",
             glib_peers.mbim_build_qmi_msg,
-            (ctl.allocate_cid(1, Service.DMS).encode(),),
-            Command(TID, mbim.QMI, mbim.QMI_MSG_CID, set_, ctl.allocate_cid(1, Service.DMS).encode()),
+            (catalog.allocate_cid(1, Service.DMS).encode(),),
+            Command(TID, mbim.QMI, mbim.QMI_MSG_CID, set_, catalog.allocate_cid(1, Service.DMS).encode()),
         ),
         (
             "subscribe list",
@@ -168,11 +168,15 @@ MAGIC = "4f31dd6c8b2b9bea4fa5b6d4b4fca1e4"
 def qmi_cases():
     """(name, libqmi service/client/tid/message/TLVs, the same request built by us)."""
     return [
-        ("ctl allocate", (CTL, 0, 7, catalog.ALLOCATE_CID.message_id, [(1, DMS)]), ctl.allocate_cid(7, DMS)),
+        (
+            "ctl allocate",
+            (CTL, 0, 7, catalog.ALLOCATE_CID.message_id, [(1, DMS)]),
+            catalog.allocate_cid(7, DMS),
+        ),
         (
             "ctl release",
             (CTL, 0, 8, catalog.RELEASE_CID.message_id, [(1, bytes([DMS, 3]))]),
-            ctl.release_cid(8, DMS, 3),
+            catalog.release_cid(8, DMS, 3),
         ),
         (
             "sierra 0x555F",

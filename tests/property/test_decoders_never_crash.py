@@ -23,7 +23,7 @@ from strategies import (
 from fcc_unlock.mbim import basic_connect, infobuffer
 from fcc_unlock.mbim import messages as mbim_messages_module
 from fcc_unlock.mbim.messages import DecodeError as MbimDecodeError
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi_messages_module
 from fcc_unlock.qmi.constants import Kind, Service
 from fcc_unlock.qmi.messages import DecodeError as QmiDecodeError
@@ -124,9 +124,9 @@ def qmi_responses(draw: st.DrawFn) -> QmiMessage:
 
 
 EXTRACTORS = {
-    "ctl.allocated_client_id": lambda m: ctl.allocated_client_id(m, Service.DMS),
-    "ctl.requested_service": ctl.requested_service,
-    "ctl.released_client": ctl.released_client,
+    "catalog.allocated_client_id": lambda m: catalog.allocated_client_id(m, Service.DMS),
+    "catalog.requested_service": catalog.requested_service,
+    "catalog.released_client": catalog.released_client,
     # Every catalogue message's parser, both ways (the session reads responses, the
     # simulator requests).
     **{

@@ -13,7 +13,7 @@ from fcc_unlock.mbim import basic_connect
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.constants import BasicConnectCid, CommandType, MessageType, ProtocolErrorCode
 from fcc_unlock.mbim.messages import Close, Command, FunctionError, HostError, Open, decode
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Service
 
@@ -146,7 +146,7 @@ def test_device_service_subscribe_list_set():
 
 
 def test_qmi_over_mbim_allocate_cid():
-    qmux = ctl.allocate_cid(1, Service.DMS).encode()
+    qmux = catalog.allocate_cid(1, Service.DMS).encode()
     command = Command(10, mbim.QMI, mbim.QMI_MSG_CID, CommandType.SET, qmux)
     assert command.encode() == QMI_ALLOCATE_DMS
     message = decode(QMI_ALLOCATE_DMS)
@@ -163,7 +163,7 @@ def test_qmi_over_mbim_allocate_cid():
         1,
         catalog.ALLOCATE_CID.message_id,
     )
-    assert ctl.requested_service(request) == Service.DMS
+    assert catalog.requested_service(request) == Service.DMS
 
 
 def test_qmi_over_mbim_set_fcc_authentication_is_not_padded():

@@ -3,11 +3,13 @@ header layouts, TLV order, results and the value extractors."""
 
 from __future__ import annotations
 
+import re
 import struct
 
 import pytest
+from conftest import ROOT
 
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import FirmwareVersionType, Kind, OperatingMode, Service
 from fcc_unlock.qmi.messages import DecodeError, QmiMessage, ResultError, check_result, response_to
@@ -48,7 +50,7 @@ def fields(message: QmiMessage) -> tuple:
 
 
 def test_ctl_allocate_cid():
-    assert ctl.allocate_cid(1, Service.DMS).encode() == ALLOCATE_DMS
+    assert catalog.allocate_cid(1, Service.DMS).encode() == ALLOCATE_DMS
     request = qmi.decode(ALLOCATE_DMS)
     assert fields(request) == (
         Service.CTL,
@@ -58,11 +60,11 @@ def test_ctl_allocate_cid():
         Kind.REQUEST,
         ((1, b"\x02"),),
     )
-    assert ctl.requested_service(request) == Service.DMS
+    assert catalog.requested_service(request) == Service.DMS
 
 
 def test_ctl_allocate_cid_response():
-    request = ctl.allocate_cid(1, Service.DMS)
+    request = catalog.allocate_cid(1, Service.DMS)
     assert response_to(request).encode() == ALLOCATE_RESPONSE
     response = qmi.decode(ALLOCATE_RESPONSE)
     assert fields(response) == (
@@ -76,19 +78,19 @@ def test_ctl_allocate_cid_response():
     assert response.result() == (0, 0)
     # The reference dump omits TLV 0x01 that real replies carry: no client id in it.
     with pytest.raises(DecodeError, match="without a client id"):
-        ctl.allocated_client_id(response, Service.DMS)
-    full = response_to(request, (ctl.client_tlv(Service.DMS, 5),))
-    assert ctl.allocated_client_id(qmi.decode(full.encode()), Service.DMS) == 5
+        catalog.allocated_client_id(response, Service.DMS)
+    full = response_to(request, (catalog.client_tlv(Service.DMS, 5),))
+    assert catalog.allocated_client_id(qmi.decode(full.encode()), Service.DMS) == 5
 
 
 def test_ctl_allocate_cid_for_another_service_is_rejected():
-    response = response_to(ctl.allocate_cid(1, Service.DMS), (ctl.client_tlv(Service.NAS, 5),))
+    response = response_to(catalog.allocate_cid(1, Service.DMS), (catalog.client_tlv(Service.NAS, 5),))
     with pytest.raises(DecodeError, match="answered for service 0x03, asked 0x02"):
-        ctl.allocated_client_id(response, Service.DMS)
+        catalog.allocated_client_id(response, Service.DMS)
 
 
 def test_ctl_release_cid():
-    assert ctl.release_cid(2, Service.DMS, 5).encode() == RELEASE_DMS_5
+    assert catalog.release_cid(2, Service.DMS, 5).encode() == RELEASE_DMS_5
     request = qmi.decode(RELEASE_DMS_5)
     assert fields(request) == (
         Service.CTL,
@@ -98,14 +100,20 @@ def test_ctl_release_cid():
         Kind.REQUEST,
         ((1, b"\x02\x05"),),
     )
-    assert ctl.released_client(request) == (Service.DMS, 5)
+    assert catalog.released_client(request) == (Service.DMS, 5)
 
 
 def test_ctl_sync_decodes_but_has_no_builder():
     """We can recognise Sync (the simulator must) but never build one to send."""
     assert QmiMessage(Service.CTL, 0, 3, catalog.SYNC.message_id).encode() == SYNC
     assert fields(qmi.decode(SYNC)) == (Service.CTL, 0, 3, catalog.SYNC.message_id, Kind.REQUEST, ())
-    assert not [name for name in dir(ctl) if "sync" in name.lower()]
+    # Declared (the simulator and the trace name it), but no function builds it, and
+    # nothing on the client side mentions it.
+    assert not [n for n in dir(catalog) if "sync" in n.lower() and callable(getattr(catalog, n))]
+    client_side = [
+        p for p in (ROOT / "fcc_unlock").rglob("*.py") if "sim" not in p.parts and p.name != "catalog.py"
+    ]
+    assert not [p for p in client_side if re.search(r"\bSYNC\b", p.read_text())]
 
 
 def test_dms_set_fcc_authentication():

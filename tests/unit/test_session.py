@@ -33,7 +33,7 @@ from fcc_unlock.mbim.messages import (
     decode,
 )
 from fcc_unlock.mbim.stream import GAP_TIMEOUT, FragmentAssembler, MessageSplitter, fragment
-from fcc_unlock.qmi import catalog, ctl
+from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.qmi.messages import QmiMessage, response_to
@@ -98,9 +98,9 @@ class Modem:
 
     def on_qmi(self, request: QmiMessage) -> QmiMessage | None:
         if request.service == Service.CTL and request.message_id == catalog.ALLOCATE_CID.message_id:
-            return response_to(request, (ctl.client_tlv(ctl.requested_service(request), CLIENT_ID),))
+            return response_to(request, (catalog.client_tlv(catalog.requested_service(request), CLIENT_ID),))
         if request.service == Service.CTL and request.message_id == catalog.RELEASE_CID.message_id:
-            return response_to(request, (ctl.client_tlv(*ctl.released_client(request)),))
+            return response_to(request, (catalog.client_tlv(*catalog.released_client(request)),))
         return response_to(request)
 
     def on_other(self, message: Message) -> list:
@@ -665,7 +665,7 @@ def test_qmi_client_allocates_calls_and_releases(session, modem):
     assert client.client_id is None
     allocate, request, release = modem.qmi_requests
     assert (allocate.service, allocate.message_id, allocate.transaction_id) == (Service.CTL, 0x22, 1)
-    assert ctl.requested_service(allocate) == Service.DMS
+    assert catalog.requested_service(allocate) == Service.DMS
     assert (request.service, request.client_id, request.transaction_id, request.message_id) == (
         Service.DMS,
         CLIENT_ID,
@@ -673,7 +673,7 @@ def test_qmi_client_allocates_calls_and_releases(session, modem):
         0x555F,
     )
     assert (release.service, release.message_id, release.transaction_id) == (Service.CTL, 0x23, 2)
-    assert ctl.released_client(release) == (Service.DMS, CLIENT_ID)
+    assert catalog.released_client(release) == (Service.DMS, CLIENT_ID)
 
 
 def test_qmi_client_releases_when_the_body_raises(session, modem):
@@ -754,7 +754,7 @@ def test_qmi_allocate_refused(session, modem):
 
 
 def test_qmi_allocate_for_another_service_is_a_protocol_error(session, modem):
-    modem.on_qmi = lambda request: response_to(request, (ctl.client_tlv(Service.NAS, 3),))
+    modem.on_qmi = lambda request: response_to(request, (catalog.client_tlv(Service.NAS, 3),))
     session.open()
     with pytest.raises(ProtocolError, match="malformed Allocate CID reply"):
         QmiClient(session, Service.DMS).allocate()
