@@ -29,30 +29,63 @@ if TYPE_CHECKING:
     Tracer = Optional[Callable[[str, object], None]]
     Port = Union[CharDevice, ProxyTransport]
     T = TypeVar("T")
+    R = TypeVar("R", bound="RunResult")
 
 DEFAULT_TIMEOUT = 8.0
 UDEV_PROXY_PATIENCE = 0.25  # seconds a udev run waits for a proxy listener to accept
 TRANSPORTS = ("auto", "proxy", "chardev")
 
 
-class Outcome:
-    """What happened: the result line and the JSON document are made from this."""
+class RunResult:
+    """What one run of one port came to: the fields an unlock (Outcome) and a status
+    survey (survey.Report) share, and how a failure is recorded."""
 
-    __slots__ = ("device", "ids", "method", "result", "exit_code", "reason", "elapsed", "warnings")
+    __slots__ = ("device", "ids", "method", "exit_code", "reason", "elapsed", "warnings")
 
     def __init__(self, device: str, method: str | None, ids: str | None = None) -> None:
         self.device = device
         self.ids = ids
         self.method = method
-        self.result: str | None = None  # "unlocked", "already unlocked"
         self.exit_code = ExitCode.INTERNAL
         self.reason = ""
         self.elapsed = 0.0
-        self.warnings: list[str] = []  # what went wrong around the unlock, not in it
+        self.warnings: list[str] = []  # what went wrong around the run, not in it
+
+    @classmethod
+    def failed(
+        cls: type[R], device: str, method: str | None, ids: str | None, exit_code: ExitCode, reason: str
+    ) -> R:
+        """A run that ended before it began: ``exit_code`` and ``reason`` say why."""
+        result = cls(device, method, ids)
+        result.exit_code, result.reason = exit_code, reason
+        return result
+
+    def fail(self, error: FccUnlockError) -> None:
+        self.exit_code, self.reason = error.exit_code, str(error)
 
     @property
     def ok(self) -> bool:
         return self.exit_code == ExitCode.OK
+
+    def ending(self) -> dict[str, object]:
+        """The JSON fields every result ends with."""
+        return {
+            "exit_code": int(self.exit_code),
+            "exit_name": self.exit_code.name.lower(),
+            "reason": self.reason or None,
+            "elapsed": round(self.elapsed, 3),
+            "warnings": self.warnings,
+        }
+
+
+class Outcome(RunResult):
+    """What an unlock did: the result line and the JSON document are made from this."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, device: str, method: str | None, ids: str | None = None) -> None:
+        super().__init__(device, method, ids)
+        self.result: str | None = None  # "unlocked", "already unlocked"
 
     def line(self) -> str:
         """``cdc-wdm0 1199:9079 sierra: unlocked in 0.21 s``"""
@@ -72,11 +105,7 @@ class Outcome:
             "ids": self.ids,
             "method": self.method,
             "result": self.result,
-            "exit_code": int(self.exit_code),
-            "exit_name": self.exit_code.name.lower(),
-            "reason": self.reason or None,
-            "elapsed": round(self.elapsed, 3),
-            "warnings": self.warnings,
+            **self.ending(),
         }
 
 
@@ -139,8 +168,7 @@ def unlock(
         )
         outcome.exit_code = ExitCode.OK
     except FccUnlockError as error:
-        outcome.exit_code = error.exit_code
-        outcome.reason = str(error)
+        outcome.fail(error)
     outcome.elapsed = clock() - start
     return outcome
 

@@ -20,6 +20,7 @@ import time
 from fcc_unlock import lockstate
 from fcc_unlock.errors import ExitCode, FccUnlockError, ProtocolError, Timeout
 from fcc_unlock.mbim import constants as mbim
+from fcc_unlock.run import RunResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,31 +30,19 @@ if TYPE_CHECKING:
     from fcc_unlock.session import MbimSession
 
 
-class Report:
-    __slots__ = (
-        "device",
-        "ids",
-        "method",
-        "model",
-        "hint",
-        "services",
-        "verdict",
-        "exit_code",
-        "reason",
-        "elapsed",
-    )
+class Report(RunResult):
+    """What the modem said about its lock: the lines and the JSON of ``--status``."""
 
-    def __init__(self, device: str, ids: str | None, method: str | None, model: str | None) -> None:
-        self.device = device
-        self.ids = ids
-        self.method = method
+    __slots__ = ("model", "hint", "services", "verdict")
+
+    def __init__(
+        self, device: str, method: str | None, ids: str | None = None, model: str | None = None
+    ) -> None:
+        super().__init__(device, method, ids)
         self.model = model
         self.hint = ""  # why the device table has no method for it, if it has none
         self.services: list[bytes] | None = None  # None: the modem did not say
         self.verdict: lockstate.Verdict | None = None
-        self.exit_code = ExitCode.INTERNAL
-        self.reason = ""
-        self.elapsed = 0.0
 
     def service_names(self) -> list[str] | None:
         return None if self.services is None else [mbim.describe_service(s) for s in self.services]
@@ -91,14 +80,7 @@ class Report:
         }
         if self.verdict is not None:
             document.update(self.verdict.as_dict())
-        document.update(
-            {
-                "exit_code": int(self.exit_code),
-                "exit_name": self.exit_code.name.lower(),
-                "reason": self.reason or None,
-                "elapsed": round(self.elapsed, 3),
-            }
-        )
+        document.update(self.ending())
         return document
 
 
@@ -135,10 +117,10 @@ def run_status(
 ) -> Report:
     """The report for ``device``; never raises for anything the modem does.
 
-    ``transport`` and ``lock_dir`` as for runner.with_session()."""
+    ``transport`` and ``lock_dir`` as for run.with_session()."""
     from fcc_unlock.run import with_session
 
-    report = Report(device, ids, method, model)
+    report = Report(device, method, ids, model)
     start = clock()
     try:
         report.verdict = with_session(
@@ -150,9 +132,10 @@ def run_status(
             clock,
             transport=transport,
             lock_dir=lock_dir,
+            warn=report.warnings.append,
         )
         report.exit_code = ExitCode.OK
     except FccUnlockError as error:
-        report.exit_code, report.reason = error.exit_code, str(error)
+        report.fail(error)
     report.elapsed = clock() - start
     return report

@@ -90,10 +90,8 @@ def _unsupported(port: PresentPort) -> Outcome:
     ids = port.ids
     entry = lookup(ids.bus, ids.vendor, ids.product, ids.subsystem_vendor, ids.subsystem_device)
     method = entry.method if entry is not None else None
-    outcome = Outcome(port.devnode, method, str(ids))
-    outcome.exit_code = ExitCode.UNSUPPORTED
-    outcome.reason = f"the {method} unlock is not available over MBIM in this version"
-    return outcome
+    reason = f"the {method} unlock is not available over MBIM in this version"
+    return Outcome.failed(port.devnode, method, str(ids), ExitCode.UNSUPPORTED, reason)
 
 
 def command(args: Args) -> int:

@@ -67,22 +67,21 @@ def run_dispatcher(
     dbus_path, ports = call[0], list(call[1:])
     port = pick_mbim_port(ports, sysfs)
     if not dbus_path.startswith(DBUS_PREFIX) or port is None:
-        outcome = Outcome(" ".join(ports) or "(no ports)", method, ids_hint)
+        named = " ".join(ports) or "(no ports)"
         if dbus_path.startswith(DBUS_PREFIX):
-            outcome.exit_code = ExitCode.UNSUPPORTED
-            outcome.reason = f"ModemManager call without an MBIM port (got {' '.join(ports) or 'none'})"
+            code, why = (
+                ExitCode.UNSUPPORTED,
+                f"ModemManager call without an MBIM port (got {' '.join(ports) or 'none'})",
+            )
         else:
-            outcome.exit_code = ExitCode.USAGE
-            outcome.reason = f"not a ModemManager modem path: {dbus_path}"
-        return report(outcome, log, as_json)
+            code, why = ExitCode.USAGE, f"not a ModemManager modem path: {dbus_path}"
+        return report(Outcome.failed(named, method, ids_hint, code, why), log, as_json)
     devnode = device_node(port, dev)
     ids = ids_hint
     if method is None:
         method, ids, reason = resolve(devnode, ids_hint)
         if method is None:
-            outcome = Outcome(devnode, None, ids)
-            outcome.exit_code, outcome.reason = ExitCode.UNSUPPORTED, reason
-            return report(outcome, log, as_json)
+            return report(Outcome.failed(devnode, None, ids, ExitCode.UNSUPPORTED, reason), log, as_json)
     left = started + BUDGET - WATCHDOG_GRACE - time.monotonic()
     timeout = min(timeout, left)
     if trace is not None:

@@ -6,6 +6,8 @@ from fcc_unlock.cli.output import watchdog
 from fcc_unlock.errors import ExitCode, FccUnlockError
 from fcc_unlock.survey import Report, run_status
 
+NOT_ASKED = "not asked: the device table does not name this modem; --method asks it anyway"
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from fcc_unlock.cli.args import Args
@@ -32,13 +34,11 @@ def command(args: Args) -> int:
         # nothing, so not a byte goes to it (docs/safety.md).
         from fcc_unlock.transport.portcheck import check_port
 
-        report = Report(args.device, ids, None, None)
-        report.exit_code = ExitCode.UNSUPPORTED
-        report.reason = "not asked: the device table does not name this modem; --method asks it anyway"
+        report = Report.failed(args.device, None, ids, ExitCode.UNSUPPORTED, NOT_ASKED)
         try:
             check_port(args.device)
         except FccUnlockError as error:  # say what the path is, if it is no port at all
-            report.exit_code, report.reason = error.exit_code, str(error)
+            report.fail(error)
     else:
         with watchdog(args.timeout):
             report = run_status(

@@ -25,14 +25,12 @@ def command(args: Args) -> int:
             # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
             check_port(args.device)
         except FccUnlockError as error:
-            outcome = Outcome(args.device, None)
-            outcome.exit_code, outcome.reason = error.exit_code, str(error)
-            return report(outcome, log, args.json)
+            return report(
+                Outcome.failed(args.device, None, None, error.exit_code, str(error)), log, args.json
+            )
         method, ids, hint = resolve_method(args.device)
         if method is None:
-            outcome = Outcome(args.device, None, ids)
-            outcome.exit_code, outcome.reason = ExitCode.UNSUPPORTED, hint
-            return report(outcome, log, args.json)
+            return report(Outcome.failed(args.device, None, ids, ExitCode.UNSUPPORTED, hint), log, args.json)
     with watchdog(args.timeout):
         trace = log.trace if args.verbose else None
         outcome = unlock(
