@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from fcc_unlock.cli.args import Args
-    from fcc_unlock.host.devices import Device
     from fcc_unlock.host.log import Log
     from fcc_unlock.run import Tracer
 
@@ -93,36 +92,12 @@ def run_dispatcher(
 
 def resolve(devnode: str, ids_hint: str | None) -> tuple[str | None, str | None, str]:
     """(method, ids, reason): from the modem's ids found with udev, else from the hint."""
-    from fcc_unlock.host.devices import lookup
-    from fcc_unlock.host.udev import identify
-    from fcc_unlock.methods import METHODS
+    from fcc_unlock.host.udev import resolve_device
 
-    found = identify(devnode)
-    entry: Device | None
-    if found is not None:
-        ids: str | None = str(found)
-        entry = lookup(found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
-    elif ids_hint is not None:
-        ids, entry = ids_hint, lookup_by_ids(ids_hint)
-    else:
-        return None, None, f"cannot tell which modem {devnode} belongs to"
-    if entry is None:
-        return None, ids, f"{ids} is not in the device table"
-    if entry.method not in METHODS:
-        return None, ids, f"the {entry.method} unlock is not available over MBIM in this version"
-    return entry.method, ids, ""
-
-
-def lookup_by_ids(ids: str) -> Device | None:
-    """The table entry for ``vvvv:pppp`` on either bus, not one tied to PCI subsystem ids."""
-    from fcc_unlock.host.devices import DEVICES
-    from fcc_unlock.host.sysfs import parse_ids
-
-    vendor, product = parse_ids(ids)
-    for device in DEVICES:
-        if (device.vendor, device.product) == (vendor, product) and device.subsystem is None:
-            return device
-    return None
+    ids, entry, reason = resolve_device(devnode, ids_hint)
+    if entry is None and ids is None and ids_hint is None:
+        reason = f"cannot tell which modem {devnode} belongs to"
+    return (None if entry is None else entry.method), ids, reason
 
 
 def command(args: Args, started: float) -> int:

@@ -21,8 +21,7 @@ def command(args: Args) -> int:
     if method is None:
         from fcc_unlock.host.udev import resolve_device
 
-        found, entry, hint = resolve_device(args.device)
-        ids = None if found is None else str(found)
+        ids, entry, hint = resolve_device(args.device)
         if entry is not None:
             method, model = entry.method, entry.model
     from fcc_unlock.host.lock import lock_dir

@@ -191,6 +191,44 @@ def lookup_not_supported(
     return _match(NOT_SUPPORTED, bus, vendor, product, subsystem_vendor, subsystem_device)
 
 
+def by_ids(text: str) -> Device | None:
+    """The table entry for ``vvvv:pppp`` on either bus, not one tied to PCI subsystem ids
+    (what ModemManager's dispatcher file name gives)."""
+    from fcc_unlock.host.sysfs import parse_ids
+
+    vendor, product = parse_ids(text)
+    for device in DEVICES:
+        if (device.vendor, device.product) == (vendor, product) and device.subsystem is None:
+            return device
+    return None
+
+
+def resolve(
+    bus: str,
+    vendor: int,
+    product: int,
+    subsystem_vendor: int | None = None,
+    subsystem_device: int | None = None,
+) -> tuple[Device | None, str]:
+    """(the entry to unlock with, "") or (None, why not): the one place that says a
+    modem is recognised but not unlocked, or not known at all."""
+    entry = lookup(bus, vendor, product, subsystem_vendor, subsystem_device)
+    if entry is not None:
+        return entry, ""
+    ids = f"{vendor:04x}:{product:04x}"
+    other = lookup_not_supported(bus, vendor, product, subsystem_vendor, subsystem_device)
+    if other is not None:
+        return None, not_unlocked(ids, other)
+    return None, f"{ids} is not in the device table (see --list); if it needs an unlock, try --method"
+
+
+def not_unlocked(ids: str, device: Device) -> str:
+    """How a recognised modem whose unlock fcc-unlock does not do is reported."""
+    return (
+        f"{ids} {device.model} needs the {device.method} unlock, which fcc-unlock does not do ({device.note})"
+    )
+
+
 def table_lines() -> list[str]:
     """``fcc-unlock --list``: both tables, aligned; the README shows this verbatim."""
     header = ("bus", "id", "subsystem", "method", "confidence", "model")

@@ -78,44 +78,35 @@ def _hex(value: bytes | None) -> int:
     return int(value.decode().strip(), 16)
 
 
-def resolve_device(devnode: str) -> tuple[DeviceIds | None, Device | None, str]:
-    """(ids, table entry, hint) for the modem behind ``devnode``.
-
-    Without an entry, ``hint`` says why: no such node, not a USB/PCI modem, a modem
-    whose unlock does not run over MBIM, or one the table does not list.
+def resolve_device(devnode: str, ids_hint: str | None = None) -> tuple[str | None, Device | None, str]:
+    """(ids ``vvvv:pppp``, table entry, hint) for the modem behind ``devnode``: the one
+    resolver every mode uses. ``ids_hint`` (ModemManager's dispatcher file name) serves
+    when udev cannot tell. Without an entry, ``hint`` says why: no such node, not a
+    USB/PCI modem, a modem whose unlock fcc-unlock does not do, or one the table does
+    not list.
     """
     import os
 
-    from fcc_unlock.host.devices import lookup, lookup_not_supported
+    from fcc_unlock.host.devices import by_ids, resolve
 
-    if not os.path.exists(devnode):
+    if not os.path.lexists(devnode):
         return None, None, f"{devnode}: no such device"
     found = identify(devnode)
     if found is None:
+        if ids_hint is not None:
+            entry = by_ids(ids_hint)
+            return ids_hint, entry, "" if entry else f"{ids_hint} is not in the device table"
         return None, None, "cannot tell which modem this is; name the unlock with --method"
-    ids = (found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
-    entry = lookup(*ids)
-    if entry is not None:
-        return found, entry, ""
-    other = lookup_not_supported(*ids)
-    if other is not None:
-        return (
-            found,
-            None,
-            f"{found} {other.model} needs the {other.method} unlock, which fcc-unlock does not do"
-            f" ({other.note})",
-        )
-    return (
-        found,
-        None,
-        f"{found} is not in the device table (see --list); if it needs an unlock, try --method",
+    entry, hint = resolve(
+        found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device
     )
+    return str(found), entry, hint
 
 
 def method_for(devnode: str) -> tuple[str | None, str | None, str]:
     """(method, ids, hint): the table's method for the modem behind ``devnode``."""
-    found, entry, hint = resolve_device(devnode)
-    return (None if entry is None else entry.method), (None if found is None else str(found)), hint
+    ids, entry, hint = resolve_device(devnode)
+    return (None if entry is None else entry.method), ids, hint
 
 
 # --- every MBIM control port present ------------------------------------------------
