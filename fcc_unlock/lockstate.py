@@ -25,13 +25,16 @@ from fcc_unlock.mbim import constants as mbim
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Literal
+
+    State = Literal["locked", "unlocked", "radio-off-by-hardware-switch", "unknown"]
 
     from fcc_unlock.session import MbimSession, Pending
 
-LOCKED = "locked"
-UNLOCKED = "unlocked"
-RADIO_OFF_BY_HARDWARE_SWITCH = "radio-off-by-hardware-switch"
-UNKNOWN = "unknown"
+LOCKED: State = "locked"
+UNLOCKED: State = "unlocked"
+RADIO_OFF_BY_HARDWARE_SWITCH: State = "radio-off-by-hardware-switch"
+UNKNOWN: State = "unknown"
 VERDICTS = (LOCKED, UNLOCKED, RADIO_OFF_BY_HARDWARE_SWITCH, UNKNOWN)
 
 # Signal names, as they appear in --status and --json.
@@ -51,7 +54,7 @@ class Evidence:
 
     __slots__ = ("signal", "value", "shows", "meaning")
 
-    def __init__(self, signal: str, value: str, shows: str | None, meaning: str) -> None:
+    def __init__(self, signal: str, value: str, shows: State | None, meaning: str) -> None:
         self.signal = signal
         self.value = value
         self.shows = shows
@@ -70,7 +73,7 @@ class Evidence:
 class Verdict:
     __slots__ = ("state", "evidence")
 
-    def __init__(self, state: str, evidence: list[Evidence]) -> None:
+    def __init__(self, state: State, evidence: list[Evidence]) -> None:
         self.state = state
         self.evidence = evidence
 

@@ -36,13 +36,29 @@ from fcc_unlock.mbim.stream import FragmentError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import builtins
-    from typing import Any, Callable, Optional
+    from typing import Any, Callable, Literal, Optional, Protocol
 
     from fcc_unlock.mbim import catalog as mbim_catalog
     from fcc_unlock.qmi import catalog
     from fcc_unlock.qmi.messages import QmiMessage
 
-    Tracer = Optional[Callable[[str, object], None]]
+    Direction = Literal["->", "<-", "note"]  # sent, received, a note for the -v trace
+    Tracer = Optional[Callable[[Direction, object], None]]
+
+    class Transport(Protocol):
+        """What a session needs of a port: transport/chardev.py and transport/proxy.py
+        (and a test's fake) are ones. Every wait is bounded by the deadline given."""
+
+        name: str
+        max_control_transfer: int
+        max_control_transfer_source: str
+
+        def write(self, data: bytes, deadline: float) -> None: ...
+
+        def read(self, deadline: float) -> bytes: ...  # b"": nothing came by the deadline
+
+        def close(self) -> None: ...
+
 
 OPEN_ATTEMPT_SECONDS = 1.0  # re-send OPEN this often: a fresh modem may miss the first
 CLOSE_BEFORE_REOPEN_SECONDS = 1.0  # the "already open" quirk's CLOSE
@@ -82,7 +98,7 @@ class MbimSession:
 
     def __init__(
         self,
-        transport: object,
+        transport: Transport,
         deadline: float,
         cleanup_deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -95,7 +111,7 @@ class MbimSession:
         self.clock = clock
         self.trace = trace
         self.send_close = send_close
-        self.connection = Connection(transport.max_control_transfer)  # type: ignore[attr-defined]
+        self.connection = Connection(transport.max_control_transfer)
         self.is_open = False
         self.garbage = 0  # bytes discarded so far (not MBIM); reported per wait
         self.qmi_ctl_transaction_id = 0  # QMI CTL ids are per device: shared by every QmiClient
@@ -376,7 +392,7 @@ class MbimSession:
     def _send(self, message: Message, until: float | None = None) -> int:
         self._trace("->", message)
         for piece in self.connection.send(message):
-            self.transport.write(piece, self.deadline if until is None else until)  # type: ignore[attr-defined]
+            self.transport.write(piece, self.deadline if until is None else until)
         return message.transaction_id
 
     def _next_event(self, until: float) -> object | None:
@@ -395,7 +411,7 @@ class MbimSession:
                 return None
             expiry = connection.next_expiry()
             wake = until if expiry is None else min(until, expiry)
-            data = self.transport.read(wake)  # type: ignore[attr-defined]
+            data = self.transport.read(wake)
             if data:
                 connection.receive_data(data)
 
@@ -449,7 +465,7 @@ class MbimSession:
         """A line for the ``-v`` trace (what a method found out, or decided)."""
         self._trace("note", text)
 
-    def _trace(self, direction: str, item: object) -> None:
+    def _trace(self, direction: Direction, item: object) -> None:
         if self.trace is not None:
             self.trace(direction, item)
 

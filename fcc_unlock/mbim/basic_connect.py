@@ -20,7 +20,8 @@ def radio_state_set(on: bool) -> bytes:
 def parse_radio_state_set(buffer: bytes) -> int:
     if len(buffer) < wire.RADIO_STATE_SET.size:
         raise DecodeError("RADIO_STATE set: buffer too short")
-    return wire.RADIO_STATE_SET.unpack_from(buffer)[0]
+    state: int = wire.RADIO_STATE_SET.unpack_from(buffer)[0]
+    return state
 
 
 def radio_state(hardware_on: bool, software_on: bool) -> bytes:
@@ -85,7 +86,7 @@ def device_services(services: list[DeviceService], max_dss_sessions: int = 0) ->
             "elements": pairs,
         }
     )
-    return fixed + bytes(variable.data)
+    return bytes(fixed) + bytes(variable.data)
 
 
 def parse_device_services(buffer: bytes) -> list[DeviceService]:
@@ -124,7 +125,7 @@ def subscribe_list(entries: list[tuple[bytes, tuple[int, ...]]]) -> bytes:
     variable = VariableData(4 + 8 * len(built))
     pairs = [variable.add(entry) for entry in built]
     fixed = layouts.SubscribeListFixed.build({"events_count": len(built), "entries": pairs})
-    return fixed + bytes(variable.data)
+    return bytes(fixed) + bytes(variable.data)
 
 
 def parse_subscribe_list(buffer: bytes) -> list[tuple[bytes, tuple[int, ...]]]:
@@ -205,7 +206,7 @@ def device_caps(caps: DeviceCaps) -> bytes:
     values = {name: getattr(caps, name) for name in DeviceCaps.__slots__}
     for name in DeviceCaps.STRINGS:
         values[name] = variable.add_string(values[name])
-    return layouts.DeviceCapsFixed.build(values) + bytes(variable.data)
+    return bytes(layouts.DeviceCapsFixed.build(values)) + bytes(variable.data)
 
 
 def parse_device_caps(buffer: bytes) -> DeviceCaps:

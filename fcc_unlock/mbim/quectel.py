@@ -21,7 +21,8 @@ def parse_radio_state(buffer: bytes) -> int:
     """The u32 radio state of a QUERY response or SET request (0 off, 1 on, 4 FCC-locked)."""
     if len(buffer) < wire.QUECTEL_RADIO_STATE.size:
         raise DecodeError(f"Quectel RADIO_STATE of {len(buffer)} bytes is too short")
-    return wire.QUECTEL_RADIO_STATE.unpack_from(buffer)[0]
+    state: int = wire.QUECTEL_RADIO_STATE.unpack_from(buffer)[0]
+    return state
 
 
 def describe_radio_state(state: int) -> str:

@@ -13,12 +13,23 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import ModuleType
+    from typing import Protocol
+
+    from fcc_unlock.lockstate import Verdict
+    from fcc_unlock.session import MbimSession
+
+    class Method(Protocol):
+        """The one surface of a vendor procedure (each module here is one)."""
+
+        def status(self, session: MbimSession) -> Verdict: ...
+
+        def unlock(self, session: MbimSession) -> str: ...
+
 
 METHODS = ("sierra", "foxconn", "quectel")
 
 
-def load(name: str) -> ModuleType:
+def load(name: str) -> Method:
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; one of: {', '.join(METHODS)}")
     # __import__ with a fromlist returns the submodule itself; importlib would cost

@@ -47,7 +47,8 @@ def magic_string(firmware_mcfg: str, apps: str, imei: str) -> str:
         from hashlib import md5
 
     text = trim_firmware_version(firmware_mcfg) + apps + imei + SALT + KEY
-    return SALT + md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    digest: str = md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return SALT + digest
 
 
 def status(session: MbimSession) -> lockstate.Verdict:

@@ -86,12 +86,12 @@ class Personality:
         return (Service.DMS,)
 
     def _get_ids(
-        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
     ) -> qmi.QmiMessage:
         return catalog.respond(message, request, imei=self.imei)
 
     def _get_operating_mode(
-        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
     ) -> qmi.QmiMessage:
         current = OperatingMode.ONLINE if modem.software_radio_on else OperatingMode.LOW_POWER
         return catalog.respond(
@@ -99,7 +99,7 @@ class Personality:
         )
 
     def _set_operating_mode(
-        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
     ) -> qmi.QmiMessage:
         mode = values["mode"]
         if mode == OperatingMode.ONLINE:
@@ -129,7 +129,7 @@ class Sierra(Personality):
         return {**super().qmi_handlers(), catalog.SET_FCC_AUTHENTICATION.kind: "_fcc_auth"}
 
     def _fcc_auth(
-        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
     ) -> qmi.QmiMessage:
         if modem.faults.qmi_error:
             return catalog.respond(message, request, modem.faults.qmi_error)
@@ -202,7 +202,7 @@ class Foxconn(Personality):
         return (Service.DMS,)
 
     def _firmware_version(
-        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
     ) -> qmi.QmiMessage:
         version = {
             FirmwareVersionType.FIRMWARE_MCFG: self.firmware_mcfg,
@@ -214,7 +214,7 @@ class Foxconn(Personality):
         return catalog.respond(message, request, version=version)
 
     def _authenticate(
-        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: dict
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
     ) -> qmi.QmiMessage:
         if modem.faults.qmi_error:
             return catalog.respond(message, request, modem.faults.qmi_error)
