@@ -17,15 +17,15 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "fcc_unlock"
 
 # Each part, and the parts it may import (besides itself). Codecs import nothing of
-# ours; the simulator only codecs; the CLI anything; nothing but the entry points
-# imports the CLI.
+# ours but the root package's Layout; the simulator only codecs; the CLI anything;
+# nothing but the entry points imports the CLI.
 ALLOWED: dict[str, set[str]] = {
     "__init__": set(),
     "errors": set(),
-    "mbim": set(),
-    "qmi": set(),
+    "mbim": {"__init__"},  # the root package's Layout, of which the generated layouts are made
+    "qmi": {"__init__"},
     "trace": {"mbim", "qmi"},
-    "transport": {"errors", "mbim"},
+    "transport": {"errors", "mbim", "host"},
     "host": {"errors", "trace"},
     "session": {"errors", "mbim", "qmi"},
     "lockstate": {"errors", "mbim", "qmi", "session"},
