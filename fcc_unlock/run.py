@@ -138,24 +138,44 @@ def unlock(
 
         ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
+    procedure = load(method)
+
+    def work(session: MbimSession) -> str:
+        result: str = procedure.unlock(session)
+        if radio_on:
+            from fcc_unlock.errors import Refused
+            from fcc_unlock.lockstate import switch_radio_on
+
+            try:
+                result += "; " + switch_radio_on(session)
+            except Refused as error:
+                raise Refused(f"{result}, but {error}") from None
+        return result
+
+    outcome.result = run_into(
+        outcome, work, timeout, trace, clock, transport=transport, lock_dir=lock_dir, udev=udev
+    )
+    return outcome
+
+
+def run_into(
+    result: RunResult,
+    work: Callable[[MbimSession], T],
+    timeout: float,
+    trace: Tracer = None,
+    clock: Callable[[], float] = time.monotonic,
+    transport: str = "chardev",
+    lock_dir: str | None = None,
+    udev: bool = False,
+) -> T | None:
+    """``work`` in a session on ``result.device`` (with_session()), and how it ended
+    recorded in ``result``: its exit status, reason, warnings and time. Returns what
+    ``work`` returned, None if it failed; never raises for anything the modem does."""
     start = clock()
+    value = None
     try:
-        procedure = load(method)
-
-        def work(session: MbimSession) -> str:
-            result: str = procedure.unlock(session)
-            if radio_on:
-                from fcc_unlock.errors import Refused
-                from fcc_unlock.lockstate import switch_radio_on
-
-                try:
-                    result += "; " + switch_radio_on(session)
-                except Refused as error:
-                    raise Refused(f"{result}, but {error}") from None
-            return result
-
-        outcome.result = with_session(
-            device,
+        value = with_session(
+            result.device,
             start,
             timeout,
             work,
@@ -164,13 +184,13 @@ def unlock(
             transport=transport,
             lock_dir=lock_dir,
             udev=udev,
-            warn=outcome.warnings.append,
+            warn=result.warnings.append,
         )
-        outcome.exit_code = ExitCode.OK
+        result.exit_code = ExitCode.OK
     except FccUnlockError as error:
-        outcome.fail(error)
-    outcome.elapsed = clock() - start
-    return outcome
+        result.fail(error)
+    result.elapsed = clock() - start
+    return value
 
 
 def with_session(

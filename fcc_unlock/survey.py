@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 
 from fcc_unlock import lockstate
-from fcc_unlock.errors import ExitCode, FccUnlockError, ProtocolError, Timeout
+from fcc_unlock.errors import ProtocolError, Timeout
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.run import RunResult
 
@@ -118,24 +118,10 @@ def run_status(
     """The report for ``device``; never raises for anything the modem does.
 
     ``transport`` and ``lock_dir`` as for run.with_session()."""
-    from fcc_unlock.run import with_session
+    from fcc_unlock.run import run_into
 
     report = Report(device, method, ids, model)
-    start = clock()
-    try:
-        report.verdict = with_session(
-            device,
-            start,
-            timeout,
-            lambda s: survey(s, report),
-            trace,
-            clock,
-            transport=transport,
-            lock_dir=lock_dir,
-            warn=report.warnings.append,
-        )
-        report.exit_code = ExitCode.OK
-    except FccUnlockError as error:
-        report.fail(error)
-    report.elapsed = clock() - start
+    report.verdict = run_into(
+        report, lambda s: survey(s, report), timeout, trace, clock, transport=transport, lock_dir=lock_dir
+    )
     return report

@@ -27,6 +27,7 @@ MBIM_DRIVER = "cdc_mbim"
 
 
 def read_attribute(path: str) -> str | None:
+    """A sysfs attribute's value, stripped; None where it cannot be read."""
     try:
         with open(path) as f:
             return f.read().strip()
@@ -34,12 +35,17 @@ def read_attribute(path: str) -> str | None:
         return None
 
 
+def link_name(path: str) -> str | None:
+    """The last part of a sysfs link's target (a driver, a subsystem), or None."""
+    try:
+        return os.path.basename(os.readlink(path))
+    except OSError:
+        return None
+
+
 def driver_of(name: str, sysfs: str = "/sys") -> str | None:
     """The driver bound to a cdc-wdm node's USB interface (cdc_mbim, qmi_wwan), if known."""
-    link = os.path.join(sysfs, "class", "usbmisc", name, "device", "driver")
-    if not os.path.islink(link):
-        return None
-    return os.path.basename(os.readlink(link))
+    return link_name(os.path.join(sysfs, "class", "usbmisc", name, "device", "driver"))
 
 
 def port_kind(port: str, sysfs: str = "/sys") -> str | None:

@@ -74,13 +74,11 @@ class Cid:
         set: Payload | None = None,
         response: Payload | None = None,
     ) -> None:
-        self.service = service
-        self.cid = cid
-        self.name = name
+        self.service, self.cid, self.name = service, cid, name
         self.query_kind = query_kind  # None: not queried
         self.set_kind = set_kind or query_kind  # None: never set
-        self.set = set  # the SET request's buffer
-        self.response = response  # the COMMAND_DONE's (or a notification's) buffer
+        # The buffers: of a SET request, and of a COMMAND_DONE (or a notification).
+        self.set, self.response = set, response
 
     def kind(self, command_type: int) -> str | None:
         return self.set_kind if command_type == CommandType.SET else self.query_kind

@@ -134,12 +134,8 @@ class Message:
         response: tuple[Tlv, ...] = (),
         strict_order: bool = False,
     ) -> None:
-        self.services = services
-        self.message_id = message_id
-        self.name = name
-        self.kind = kind
-        self.request = request
-        self.response = (RESULT_FIELD, *response)
+        self.services, self.message_id, self.name, self.kind = services, message_id, name, kind
+        self.request, self.response = request, (RESULT_FIELD, *response)
         self.strict_order = strict_order  # the modem refuses the request's TLVs in another order
 
     @property

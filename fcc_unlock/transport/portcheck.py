@@ -24,6 +24,7 @@ import os
 import stat
 
 from fcc_unlock.errors import DeviceError, Unsupported
+from fcc_unlock.host.sysfs import link_name, read_attribute
 
 PTY_SLAVE_MAJORS = range(136, 144)  # UNIX98_PTY_SLAVE_MAJOR .. + UNIX98_PTY_MAJOR_COUNT
 CDC_WDM, WWAN, PTY = "cdc-wdm", "wwan", "pty"
@@ -85,19 +86,19 @@ def classify(mode: int, rdev: int, path: str, port_type: str, sysfs: str = "/sys
         return PTY, path[5:] if path.startswith("/dev/") else path
     node = os.path.join(sysfs, "dev", "char", f"{major}:{minor}")
     device = os.path.realpath(node)
-    subsystem = _link_name(os.path.join(device, "subsystem"))
+    subsystem = link_name(os.path.join(device, "subsystem"))
     name = os.path.basename(device)
     if subsystem is None:
         raise NotAModemPort(
             f"a character device ({major}:{minor}) that sysfs does not know, not a modem control port"
         )
     if subsystem == "usbmisc" and name.startswith("cdc-wdm"):
-        driver = _link_name(os.path.join(device, "device", "driver"))
+        driver = link_name(os.path.join(device, "device", "driver"))
         if driver in MBIM_DRIVERS:
             return CDC_WDM, name
         raise NotAModemPort(f"a {driver} control port ({name}), not an MBIM one: fcc-unlock speaks MBIM")
     if subsystem == "wwan":
-        found = _read(os.path.join(device, "type"))
+        found = read_attribute(os.path.join(device, "type"))
         if found == port_type:
             return WWAN, name
         what = f"a wwan {found} port" if found else "a wwan device"
@@ -119,18 +120,3 @@ def file_kind(mode: int) -> str:
         if test(mode):
             return words
     return "not a device"
-
-
-def _link_name(path: str) -> str | None:
-    try:
-        return os.path.basename(os.readlink(path))
-    except OSError:
-        return None
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
