@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 import subprocess
 import sys
@@ -145,10 +146,178 @@ def test_sdist_carries_the_files_the_recipes_install(tmp_path):
         "packaging/fcc-unlock.1",
         "packaging/modemmanager/fcc-unlock-dispatcher",
         "packaging/systemd/fcc-unlock-resume.service",
+        "LICENSE",
+        "tests/conftest.py",
+        "tests/unit/test_docs_and_packaging_agree.py",
     ):
         assert re.search(rf"^[^/]+/{re.escape(path)}$", listing, re.MULTILINE), path
+    assert "__pycache__" not in listing
 
 
 @pytest.mark.parametrize("path", ["packaging/debian/rules", "packaging/modemmanager/fcc-unlock-dispatcher"])
 def test_scripts_are_executable(path):
     assert (ROOT / path).stat().st_mode & 0o111
+
+
+# --- one source for metadata: pyproject.toml (and setup.cfg for the licence) ----------------
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11: pytest brings tomli there
+    import tomli as tomllib  # type: ignore[no-redef]
+
+PACKAGING = ROOT / "packaging"
+
+
+def project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def licence() -> str:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    expression, legacy = config["metadata"]["license_expression"], config["metadata"]["license"]
+    assert expression == legacy, "setuptools >= 77 reads the one, older ones the other"
+    return expression
+
+
+def maintainer() -> str:
+    (person,) = project()["maintainers"]
+    return f"{person['name']} <{person['email']}>"
+
+
+def construct_bounds() -> list[tuple[str, str]]:
+    (requirement,) = [dep for dep in project()["dependencies"] if dep.startswith("construct")]
+    bounds = re.findall(r"(>=|<)\s*([\d.]+)", requirement)
+    assert ",".join(op + version for op, version in bounds) == requirement[len("construct") :]
+    return sorted(bounds)
+
+
+def deb822_fields(text: str) -> list[dict[str, str]]:
+    """Paragraphs of a debian/control-style file; continuation lines keep their newline."""
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        fields: dict[str, str] = {}
+        name = ""
+        for line in block.splitlines():
+            if line[:1] in (" ", "\t"):
+                fields[name] += "\n" + line[1:]
+            else:
+                name, _, value = line.partition(":")
+                fields[name] = value.strip()
+        paragraphs.append(fields)
+    return paragraphs
+
+
+def debian_control() -> tuple[dict[str, str], dict[str, str]]:
+    source, binary = deb822_fields((PACKAGING / "debian" / "control").read_text())
+    return source, binary
+
+
+def spec() -> str:
+    return (PACKAGING / "rpm" / "fcc-unlock.spec").read_text()
+
+
+def spec_tag(name: str) -> str:
+    match = re.search(rf"^{name}:\s+(.+)$", spec(), re.MULTILINE)
+    assert match, name
+    return match.group(1).strip()
+
+
+def pkgbuild() -> str:
+    return (PACKAGING / "arch" / "PKGBUILD").read_text()
+
+
+def pkgbuild_value(name: str) -> list[str]:
+    match = re.search(rf"^{name}=(\(.*?\)|'[^']*'|\"[^\"]*\"|\S+)$", pkgbuild(), re.MULTILINE | re.DOTALL)
+    assert match, name
+    value = match.group(1)
+    words = re.findall(r"'([^']*)'|\"([^\"]*)\"|(\S+)", value.strip("()"))
+    return [next(part for part in word if part) for word in words]
+
+
+def long_description_words(text: str) -> list[str]:
+    return text.replace("\n.", "\n").split()
+
+
+def test_every_recipe_has_the_version_of_pyproject():
+    version = project()["version"]
+    changelog = (PACKAGING / "debian" / "changelog").read_text()
+    assert re.match(rf"fcc-unlock \({re.escape(version)}\) ", changelog)
+    assert spec_tag("Version") == version
+    assert re.search(rf"^\* .+ - {re.escape(version)}-1$", spec(), re.MULTILINE)
+    assert pkgbuild_value("pkgver") == [version]
+
+
+def test_every_recipe_has_the_description_of_pyproject():
+    summary = project()["description"]
+    source, binary = debian_control()
+    synopsis, _, debian_long = binary["Description"].partition("\n")
+    assert synopsis == summary
+    assert spec_tag("Summary") == summary
+    assert pkgbuild_value("pkgdesc") == [summary]
+    rpm_long = spec().split("%description\n", 1)[1].split("\n%", 1)[0]
+    assert long_description_words(debian_long) == long_description_words(rpm_long)
+    # lintian (80) and rpmlint (Fedora: 80) limits, with room for Debian's leading blank
+    assert max(len(line) for line in (debian_long + "\n" + rpm_long).splitlines()) <= 79
+
+
+def test_every_recipe_has_the_home_page_and_maintainer_of_pyproject():
+    home = project()["urls"]["Homepage"]
+    source, _ = debian_control()
+    assert source["Homepage"] == home
+    assert spec_tag("URL") == home
+    assert pkgbuild_value("url") == [home]
+    # Source0 must be a full URL for rpmlint; rpmbuild and makepkg use its file name.
+    assert spec_tag("Source0") == "%{url}/releases/%{srcname}-%{version}.tar.gz"
+    assert pkgbuild_value("source") == ["$url/releases/$_srcname-$pkgver.tar.gz"]
+
+    who = maintainer()
+    assert source["Maintainer"] == who
+    changelog = (PACKAGING / "debian" / "changelog").read_text()
+    assert re.findall(r"^ -- (.+?>)  ", changelog, re.MULTILINE) == [who]
+    assert re.findall(r"^\* \w{3} \w{3} \d\d \d{4} (.+?>) - ", spec(), re.MULTILINE) == [who]
+    assert re.findall(r"^# Maintainer: (.+)$", pkgbuild(), re.MULTILINE) == [who]
+
+
+def test_no_recipe_carries_an_address_lintian_rejects():
+    # lintian's bogus-mail-host: a mail host that is not a dotted domain, like localhost.
+    for path in PACKAGING.rglob("*"):
+        if path.is_file():
+            assert "@localhost" not in path.read_text(errors="replace"), path
+
+
+def test_every_recipe_has_the_licence_of_setup_cfg():
+    spdx = licence()
+    assert "dynamic" in project() and "license" in project()["dynamic"]
+    assert "license" not in project(), "the table form is deprecated, the string form needs setuptools >= 77"
+    assert spec_tag("License") == spdx
+    assert pkgbuild_value("license") == [spdx]
+    copyright_files = deb822_fields((PACKAGING / "debian" / "copyright").read_text())[1]
+    assert copyright_files["License"].split("\n")[0] == spdx
+    assert re.match(r"\d{4}(-\d{4})? \S", copyright_files["Copyright"]), "lintian: a year"
+    text = (ROOT / "LICENSE").read_text()
+    assert "GNU GENERAL PUBLIC LICENSE" in text and "Version 2, June 1991" in text
+    # -l: the wheel's License-File goes in as %license, and the build fails without one.
+    assert re.search(r"^%pyproject_save_files -l fcc_unlock$", spec(), re.MULTILINE)
+
+
+def test_every_recipe_has_the_construct_bound_of_pyproject():
+    bounds = construct_bounds()
+    debian_op = {">=": ">=", "<": "<<"}
+    debian_version = {">=": "{}", "<": "{}~"}  # << 2.11~ also keeps 2.11 pre-releases out
+    expected_debian = sorted(
+        f"python3-construct ({debian_op[op]} {debian_version[op].format(v)})" for op, v in bounds
+    )
+    source, binary = debian_control()
+    depends = [dep.strip() for dep in binary["Depends"].replace("\n", " ").split(",")]
+    assert sorted(dep for dep in depends if "construct" in dep) == expected_debian
+    build_depends = [dep.strip() for dep in source["Build-Depends"].replace("\n", " ").split(",")]
+    assert sorted(
+        dep.replace(" <!nocheck>", "") for dep in build_depends if "construct" in dep
+    ) == expected_debian
+    assert sorted(dep for dep in pkgbuild_value("depends") if "construct" in dep) == sorted(
+        f"python-construct{op}{v}" for op, v in bounds
+    )
+    # Fedora generates Requires from the wheel's metadata; a hand-written one could only drift.
+    assert not re.search(r"^Requires:.*construct", spec(), re.MULTILINE)
