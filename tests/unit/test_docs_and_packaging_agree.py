@@ -73,19 +73,31 @@ DISPATCHER = "/usr/share/fcc-unlock/modemmanager/fcc-unlock-dispatcher"
 
 
 def test_debian_installs_each_file_where_the_readme_says():
-    install = (ROOT / "packaging" / "debian" / "fcc-unlock.install").read_text().split("\n")
+    debian = ROOT / "packaging" / "debian"
+    install = (debian / "fcc-unlock.install").read_text().split("\n")
     pairs = dict(line.split() for line in install if line)
     assert pairs == {
-        "udev/85-fcc-unlock.rules": RULE.rsplit("/", 1)[0].lstrip("/") + "/",
-        "packaging/systemd/fcc-unlock@.service": UNITS.lstrip("/") + "/",
-        "packaging/systemd/fcc-unlock-resume.service": UNITS.lstrip("/") + "/",
         "packaging/modemmanager/fcc-unlock-dispatcher": DISPATCHER.rsplit("/", 1)[0].lstrip("/") + "/",
     }
-    for source in pairs:
+    # The units and the rule go through debhelper, which picks lib/ or usr/lib/ for this
+    # Debian and writes their maintainer scripts: each is copied to the name that
+    # dh_installsystemd / dh_installudev (with its --name / --priority) installs as the
+    # file the README names.
+    rules = (debian / "rules").read_text()
+    copies = dict(re.findall(r"^\tcp (\S+) (debian/\S+)$", rules, re.MULTILINE))
+    assert copies == {
+        "packaging/systemd/fcc-unlock@.service": "debian/fcc-unlock@.service",
+        "packaging/systemd/fcc-unlock-resume.service": "debian/fcc-unlock.fcc-unlock-resume.service",
+        "udev/85-fcc-unlock.rules": "debian/fcc-unlock.udev",
+    }
+    assert "\tdh_installsystemd --no-enable --no-start --name=fcc-unlock-resume\n" in rules
+    assert "\tdh_installudev --priority=85\n" in rules
+    assert RULE.endswith("/85-fcc-unlock.rules")
+    cleaned = (debian / "clean").read_text().split()
+    for source, copy in copies.items():
         assert (ROOT / source).is_file()
-    assert (ROOT / "packaging" / "debian" / "fcc-unlock.manpages").read_text().split() == [
-        "packaging/fcc-unlock.1"
-    ]
+        assert copy in cleaned
+    assert (debian / "fcc-unlock.manpages").read_text().split() == ["packaging/fcc-unlock.1"]
 
 
 def test_fedora_and_arch_install_the_same_files_to_the_same_places():
@@ -149,12 +161,21 @@ def test_sdist_carries_the_files_the_recipes_install(tmp_path):
         "LICENSE",
         "tests/conftest.py",
         "tests/unit/test_docs_and_packaging_agree.py",
+        ".ci/run",
     ):
         assert re.search(rf"^[^/]+/{re.escape(path)}$", listing, re.MULTILINE), path
     assert "__pycache__" not in listing
 
 
-@pytest.mark.parametrize("path", ["packaging/debian/rules", "packaging/modemmanager/fcc-unlock-dispatcher"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "packaging/debian/rules",
+        "packaging/debian/postrm",
+        "packaging/debian/tests/smoke",
+        "packaging/modemmanager/fcc-unlock-dispatcher",
+    ],
+)
 def test_scripts_are_executable(path):
     assert (ROOT / path).stat().st_mode & 0o111
 
@@ -251,7 +272,7 @@ def test_every_recipe_has_the_version_of_pyproject():
 
 def test_every_recipe_has_the_description_of_pyproject():
     summary = project()["description"]
-    source, binary = debian_control()
+    _, binary = debian_control()
     synopsis, _, debian_long = binary["Description"].partition("\n")
     assert synopsis == summary
     assert spec_tag("Summary") == summary
@@ -313,9 +334,10 @@ def test_every_recipe_has_the_construct_bound_of_pyproject():
     depends = [dep.strip() for dep in binary["Depends"].replace("\n", " ").split(",")]
     assert sorted(dep for dep in depends if "construct" in dep) == expected_debian
     build_depends = [dep.strip() for dep in source["Build-Depends"].replace("\n", " ").split(",")]
-    assert sorted(
-        dep.replace(" <!nocheck>", "") for dep in build_depends if "construct" in dep
-    ) == expected_debian
+    assert (
+        sorted(dep.replace(" <!nocheck>", "") for dep in build_depends if "construct" in dep)
+        == expected_debian
+    )
     assert sorted(dep for dep in pkgbuild_value("depends") if "construct" in dep) == sorted(
         f"python-construct{op}{v}" for op, v in bounds
     )
