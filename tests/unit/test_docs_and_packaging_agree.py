@@ -111,9 +111,18 @@ def test_fedora_and_arch_install_the_same_files_to_the_same_places():
     assert f'"$pkgdir{UNITS}/fcc-unlock@.service"' in pkgbuild
     assert f'"$pkgdir{UNITS}/fcc-unlock-resume.service"' in pkgbuild
     assert f'"$pkgdir{DISPATCHER}"' in pkgbuild
-    # Nothing enabled behind the user's back: no systemctl, no links into ModemManager's dirs.
-    for recipe in (spec, pkgbuild):
-        commands = [line for line in recipe.splitlines() if not line.lstrip().startswith("#")]
+    # Nothing enabled behind the user's back: no systemctl, no links into ModemManager's dirs
+    # (its directory is named only by the removal of our links, checked below).
+    install_script = (ROOT / "packaging" / "arch" / "fcc-unlock.install").read_text()
+    for recipe in (spec, pkgbuild, install_script):
+        for macro, path in RPM_PATHS.items():
+            recipe = recipe.replace(macro, path)
+        removal = link_cleanup(recipe) if re.search(r"^\s*dir=/", recipe, re.MULTILINE) else ""
+        commands = [
+            line
+            for line in recipe.splitlines()
+            if not line.lstrip().startswith("#") and line.strip() + "\n" not in removal
+        ]
         assert not any("systemctl" in line or "ModemManager/fcc-unlock.d" in line for line in commands)
     assert "dh_installsystemd --no-enable --no-start" in (ROOT / "packaging" / "debian" / "rules").read_text()
 
@@ -343,3 +352,73 @@ def test_every_recipe_has_the_construct_bound_of_pyproject():
     )
     # Fedora generates Requires from the wheel's metadata; a hand-written one could only drift.
     assert not re.search(r"^Requires:.*construct", spec(), re.MULTILINE)
+
+
+# --- removal: the dispatcher links `enable` made go with the package, nothing else ----------
+
+RPM_PATHS = {"%{_sysconfdir}": "/etc", "%{_datadir}/%{name}": "/usr/share/fcc-unlock"}
+
+
+def link_cleanup(script: str) -> str:
+    """The recipe's loop that removes our dispatcher links, from `dir=` to its `fi`."""
+    for macro, path in RPM_PATHS.items():
+        script = script.replace(macro, path)
+    lines = [line.strip() for line in script.splitlines()]
+    start = next(index for index, line in enumerate(lines) if line.startswith("dir=/"))
+    end = next(index for index in range(start, len(lines)) if lines[index] == "done") + 2
+    return "\n".join(lines[start:end]) + "\n"
+
+
+def cleanups() -> dict[str, str]:
+    return {
+        "debian postrm": link_cleanup((PACKAGING / "debian" / "postrm").read_text()),
+        "rpm %postun": link_cleanup(spec().split("\n%postun\n", 1)[1].split("\n%files", 1)[0]),
+        "arch post_remove": link_cleanup(
+            (PACKAGING / "arch" / "fcc-unlock.install").read_text().split("post_remove() {", 1)[1]
+        ),
+    }
+
+
+def test_every_recipe_removes_the_dispatcher_links_the_same_way():
+    scripts = cleanups()
+    assert len(set(scripts.values())) == 1, scripts
+    (script,) = set(scripts.values())
+    assert f"dir={modemmanager.ENABLED_DIR}\n" in script
+    assert f"dispatcher={modemmanager.DISPATCHER}\n" in script
+
+
+def test_removal_takes_only_the_links_enable_made(tmp_path, monkeypatch):
+    enabled = tmp_path / "fcc-unlock.d"
+    # enable() links the dispatcher's path as given; the package is what makes it usable.
+    monkeypatch.setattr(modemmanager, "entry_problem", lambda path: None)
+    assert modemmanager.enable(str(enabled), modemmanager.DISPATCHER, ["1199:9079", "2c7c:030a"]) == 0
+    (enabled / "105b:e0ab").symlink_to("/usr/lib/ModemManager/fcc-unlock.available.d/105b")
+    (enabled / "1eac:1001").write_text("#!/bin/sh\n")
+    (enabled / "413c:81a8").symlink_to(modemmanager.DISPATCHER + ".orig")
+    (enabled / "README").symlink_to("fcc-unlock-dispatcher")
+    script = cleanups()["debian postrm"].replace(modemmanager.ENABLED_DIR, str(enabled))
+    run = subprocess.run(["sh", "-eu", "-c", script], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    left = sorted(path.name for path in enabled.iterdir())
+    assert left == ["105b:e0ab", "1eac:1001", "413c:81a8", "README"]
+
+
+def test_removal_copes_with_no_directory_and_an_empty_one(tmp_path):
+    script = cleanups()["debian postrm"]
+    for directory in (tmp_path / "missing", tmp_path):
+        run = subprocess.run(
+            ["sh", "-eu", "-c", script.replace(modemmanager.ENABLED_DIR, str(directory))],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert run.returncode == 0 and run.stderr == "", run.stderr
+
+
+def test_debian_removal_is_on_remove_and_purge_and_rpm_on_erase_only():
+    postrm = (PACKAGING / "debian" / "postrm").read_text()
+    assert 'if [ "$1" = remove ] || [ "$1" = purge ]; then\n\tdir=' in postrm
+    assert postrm.index("dir=") < postrm.index("#DEBHELPER#")
+    postun = spec().split("\n%postun\n", 1)[1]
+    assert 'if [ "$1" -eq 0 ]; then\n    dir=' in postun  # 0 packages left: erase, not upgrade
+    assert re.search(r"^install=fcc-unlock.install$", pkgbuild(), re.MULTILINE)
