@@ -9,7 +9,10 @@ install the dispatcher entry as "available" only. ``enable`` links it as
 ``/etc/ModemManager/fcc-unlock.d/<vid>:<pid>`` for each id of the table whose
 unlock this version can run (or for the ``--ids`` given); ModemManager runs the
 first file of that name it finds, /etc before its own package directory. Files that
-are not our links are never touched. ``disable`` removes only our links.
+are not our links are never touched. ``disable`` removes only our links. Each link's
+target is DISPATCHER as written here: removing a package takes away exactly the links
+whose target reads so (Debian's postrm, Fedora's %postun, Arch's post_remove), since
+the file they point to is gone then.
 
 ModemManager refuses an entry unless it is a root-owned regular file, owner
 executable and not writable by group or others; ``enable`` checks the same first.

@@ -2,10 +2,15 @@
 
     python -m fcc_unlock.udev_rules                        # print the rules
     python -m fcc_unlock.udev_rules --output FILE          # write them
-    python -m fcc_unlock.udev_rules --check [FILE]         # exit 1 if FILE is stale
+    python -m fcc_unlock.udev_rules --check [FILE]         # exit 1 unless FILE is current
     python -m fcc_unlock.udev_rules --program /usr/local/bin/fcc-unlock ...
 
-FILE defaults to udev/85-fcc-unlock.rules of this checkout, the file packages ship.
+In a checkout (or an unpacked sdist) FILE defaults to its udev/85-fcc-unlock.rules, the
+file packages ship; on an installed system, to the rule udev uses: the first
+85-fcc-unlock.rules in udev's rules directories, /etc first (or it says there is none).
+The generated text ends in a checksum of itself, so --check tells a rule generated from
+another table or for another program (stale: regenerate) from one edited by hand
+(changed locally: the edit would be lost).
 
 Each modem of the table whose method this version can run gets one line that runs
 ``fcc-unlock --udev --method M --ids V:P $devnode`` when its MBIM control port is
@@ -19,6 +24,7 @@ port to ModemManager only after it, so the unlock is done before ModemManager pr
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -31,6 +37,16 @@ if TYPE_CHECKING:
 FILENAME = "85-fcc-unlock.rules"
 DEFAULT_PROGRAM = "/usr/bin/fcc-unlock"
 SHIPPED = Path(__file__).resolve().parent.parent / "udev" / FILENAME
+# udev's order (systemd's UDEV_RULES_DIRS): a file in an earlier directory hides one of the
+# same name in a later one; /lib is the same as /usr/lib on merged-/usr systems.
+RULES_DIRS = (
+    "/etc/udev/rules.d",
+    "/run/udev/rules.d",
+    "/usr/local/lib/udev/rules.d",
+    "/usr/lib/udev/rules.d",
+    "/lib/udev/rules.d",
+)
+CHECKSUM = "# sha256 of this file without this line: "
 END, USB, PCI = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_pci"
 
 HEADER = f"""\
@@ -112,7 +128,58 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
         lines += ["", "# In the table, but their unlock is not available over MBIM in this version:"]
         lines += [f"#   {d.bus} {d.ids} {d.model}: {d.method}" for d in skipped]
     lines += ["", f'LABEL="{END}"']
-    return "\n".join(lines) + "\n"
+    return signed("\n".join(lines) + "\n")
+
+
+def signed(text: str) -> str:
+    """The text with its checksum as the line after the header."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return text.replace(HEADER, f"{HEADER}{CHECKSUM}{digest}\n", 1)
+
+
+def is_as_generated(text: str) -> bool:
+    """Whether the text is untouched since some version of render() wrote it."""
+    lines = text.splitlines(keepends=True)
+    marked = [index for index, line in enumerate(lines) if line.startswith(CHECKSUM)]
+    if len(marked) != 1:
+        return False
+    digest = lines.pop(marked[0])[len(CHECKSUM) :].strip()
+    return hashlib.sha256("".join(lines).encode()).hexdigest() == digest
+
+
+def installed_rule() -> Path | None:
+    """The 85-fcc-unlock.rules udev uses: the first in its rules directories."""
+    for directory in RULES_DIRS:
+        path = Path(directory) / FILENAME
+        if path.exists() or path.is_symlink():
+            return path
+    return None
+
+
+def check(path: Path, expected: str) -> tuple[bool, str]:
+    """(current?, what to say) for the rule file at path."""
+    if path.is_symlink() and path.resolve() == Path("/dev/null"):
+        return False, f"{path} is a link to /dev/null: the rule is masked (udev runs no fcc-unlock)"
+    try:
+        current = path.read_text()
+    except FileNotFoundError:
+        return False, f"{path} does not exist"
+    except (OSError, UnicodeDecodeError) as error:
+        return False, f"{path}: cannot read it: {error}"
+    if current == expected:
+        return True, f"{path} is current"
+    if is_as_generated(current):
+        return False, (
+            f"{path} is stale: generated from another device table or for another program; "
+            f"run python -m fcc_unlock.udev_rules --output {path}"
+        )
+    return False, (
+        f"{path} was changed locally: it is not as python -m fcc_unlock.udev_rules wrote it "
+        "(compare it with that command's output before you regenerate it)"
+    )
+
+
+DEFAULT_CHECK = Path("(default)")  # --check without FILE, told apart by identity
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,9 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--check",
         type=Path,
         nargs="?",
-        const=SHIPPED,
+        const=DEFAULT_CHECK,
         metavar="FILE",
-        help=f"exit 1 if FILE (default {SHIPPED}) is stale",
+        help="exit 1 unless FILE is current; default: this checkout's shipped file, "
+        "or on an installed system the rule udev uses",
     )
     args = parser.parse_args(argv)
     try:
@@ -138,14 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     if args.check is not None:
-        current = args.check.read_text() if args.check.exists() else None
-        if current != text:
-            print(
-                f"{args.check} is stale: run python -m fcc_unlock.udev_rules --output {args.check}",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
+        path = args.check
+        if path is DEFAULT_CHECK:
+            path = SHIPPED if SHIPPED.exists() else installed_rule()
+            if path is None:
+                print(f"no {FILENAME} installed (looked in {', '.join(RULES_DIRS)})", file=sys.stderr)
+                return 1
+        ok, message = check(path, text)
+        print(message, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
     if args.output is not None:
         args.output.write_text(text)
         return 0

@@ -149,3 +149,88 @@ def test_check_and_output_commands(tmp_path, capsys):
     capsys.readouterr()
     assert udev_rules.main([]) == 0
     assert capsys.readouterr().out == SHIPPED.read_text()
+
+
+# --- --check on an installed system: the rule udev uses, stale or changed locally ------------
+
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """No checkout beside the module (as installed), and two rules directories, /etc first."""
+    etc, lib = tmp_path / "etc", tmp_path / "lib"
+    etc.mkdir()
+    lib.mkdir()
+    monkeypatch.setattr(udev_rules, "SHIPPED", tmp_path / "site-packages" / "udev" / udev_rules.FILENAME)
+    monkeypatch.setattr(udev_rules, "RULES_DIRS", (str(etc), str(lib)))
+    return etc / udev_rules.FILENAME, lib / udev_rules.FILENAME
+
+
+def check_output(capsys, *args):
+    code = udev_rules.main(["--check", *args])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_check_on_an_installed_system_checks_the_installed_rule(installed, capsys):
+    _, packaged = installed
+    packaged.write_text(udev_rules.render())
+    code, said = check_output(capsys)
+    assert code == 0 and said == f"{packaged} is current\n"
+
+
+def test_check_says_when_no_rule_is_installed(installed, capsys):
+    code, said = check_output(capsys)
+    assert code == 1
+    assert said.startswith(f"no {udev_rules.FILENAME} installed (looked in ")
+    assert "stale" not in said
+
+
+def test_a_rule_in_etc_hides_the_packaged_one_and_is_the_one_checked(installed, capsys):
+    local, packaged = installed
+    packaged.write_text(udev_rules.render())
+    local.write_text(udev_rules.render(table=TABLE))
+    code, said = check_output(capsys)
+    assert code == 1 and said.startswith(f"{local} is stale: ")
+
+
+def test_a_stale_rule_is_told_from_a_locally_changed_one(installed, capsys):
+    _, packaged = installed
+    packaged.write_text(udev_rules.render(table=TABLE))  # another table, untouched
+    code, said = check_output(capsys)
+    assert code == 1 and said.startswith(f"{packaged} is stale: ") and "--output" in said
+
+    edited = udev_rules.render().replace("--udev --method sierra", "--udev --timeout 3 --method sierra", 1)
+    packaged.write_text(edited)
+    code, said = check_output(capsys)
+    assert code == 1 and said.startswith(f"{packaged} was changed locally")
+
+    unsigned = "".join(
+        line
+        for line in udev_rules.render().splitlines(keepends=True)
+        if not line.startswith(udev_rules.CHECKSUM)
+    )
+    packaged.write_text(unsigned)  # the text of a current rule, but its checksum line removed
+    code, said = check_output(capsys)
+    assert code == 1 and said.startswith(f"{packaged} was changed locally")
+
+
+def test_a_rule_for_another_program_is_stale_unless_that_program_is_given(installed, capsys):
+    local, _ = installed
+    local.write_text(udev_rules.render("/usr/local/bin/fcc-unlock"))
+    assert check_output(capsys)[0] == 1
+    assert check_output(capsys, "--program", "/usr/local/bin/fcc-unlock") == (0, f"{local} is current\n")
+
+
+def test_a_rule_masked_with_dev_null_is_said_to_be_masked(installed, capsys):
+    local, packaged = installed
+    packaged.write_text(udev_rules.render())
+    local.symlink_to("/dev/null")
+    code, said = check_output(capsys)
+    assert code == 1 and "masked" in said and str(local) in said
+
+
+def test_generated_text_carries_a_checksum_of_itself():
+    text = udev_rules.render()
+    assert udev_rules.is_as_generated(text)
+    assert not udev_rules.is_as_generated(text.replace("GOTO", "GOTO ", 1))
+    assert not udev_rules.is_as_generated(text + text)  # two checksum lines

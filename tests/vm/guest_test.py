@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """The in-guest half of the end-to-end test, run by /init as root inside the VM.
 
-It plugs simulated modems (``python3 -m fcc_unlock.sim.gadget`` from the installed
-package) into the real kernel through gadgetfs and dummy_hcd, one after another (Sierra,
-Sierra again with small fragments, Foxconn, Quectel), and checks what the real cdc_mbim,
-cdc_wdm, systemd-udevd and the installed /usr/bin/fcc-unlock made of each.
+It installs fcc-unlock's .deb with apt, as a user would (its dependencies are in the
+image, from Debian's archive), plugs simulated modems (``python3 -m fcc_unlock.sim.gadget``
+from the installed package) into the real kernel through gadgetfs and dummy_hcd, one
+after another (Sierra, Sierra again with small fragments, Foxconn, Quectel), and checks
+what the real cdc_mbim, cdc_wdm, systemd-udevd and the installed /usr/bin/fcc-unlock made
+of each. Last, it takes both opt-ins (systemctl enable, modemmanager enable) and purges
+the package: the file tree must be as it was before the install.
 Each check prints ``CHECK <name> PASS|FAIL <detail>``; the exit status is 0 iff every
 check ran and passed. The host side (test_vm_e2e.py) reads those lines.
 
@@ -201,6 +204,43 @@ def check_unlock_session(name, status, expected, max_transfer):
 # --- the scenarios --------------------------------------------------------------------
 
 
+# What a purge must restore; the rest is the test's own or the kernel's.
+NOT_THE_PACKAGES = (
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/tmp",
+    "/root",
+    "/e2e",
+    "/var/log",
+    "/var/cache",
+    "/var/lib/apt",
+    "/var/lib/dpkg",
+)
+
+
+def file_tree():
+    found = set()
+    for top, dirs, files in os.walk("/", followlinks=False):
+        dirs[:] = [d for d in dirs if os.path.join(top, d) not in NOT_THE_PACKAGES]
+        found.update(os.path.join(top, name) for name in dirs + files)
+    return found
+
+
+def install_package():
+    """apt installs the .deb from /e2e; returns the file tree from before."""
+    before = file_tree()
+    (deb,) = glob.glob("/e2e/fcc-unlock_*.deb")
+    result = run("apt-get", "install", "-y", "--no-install-recommends", deb, timeout=300)
+    check(
+        "package-installed",
+        result.returncode == 0,
+        f"apt-get exit {result.returncode} {result.stderr[-500:]}",
+    )
+    return before
+
+
 def check_installation():
     with open("/usr/bin/fcc-unlock") as f:
         shebang = f.readline().strip()
@@ -217,6 +257,28 @@ def check_installation():
     )
     rules = sorted(glob.glob("/usr/lib/udev/rules.d/*fcc-unlock*"))
     check("rules-installed", rules, f"{rules}")
+
+
+def opt_in_and_purge(before):
+    """Both opt-ins of the README, then apt-get purge: nothing of ours may be left."""
+    enabled = run("systemctl", "enable", "fcc-unlock-resume.service")
+    wants = glob.glob("/etc/systemd/system/*.target.wants/fcc-unlock-resume.service")
+    linked = run("python3", "-m", "fcc_unlock.modemmanager", "enable")
+    links = glob.glob("/etc/ModemManager/fcc-unlock.d/*")
+    check(
+        "opt-ins",
+        enabled.returncode == 0 and linked.returncode == 0 and len(wants) == 4 and len(links) > 0,
+        f"systemctl exit {enabled.returncode}, {len(wants)} wants links; "
+        f"modemmanager exit {linked.returncode}, {len(links)} dispatcher links {linked.stderr[-300:]}",
+    )
+    purged = run("apt-get", "purge", "-y", "fcc-unlock", timeout=300)
+    after = file_tree()
+    check(
+        "purge-leaves-nothing",
+        purged.returncode == 0 and after == before,
+        f"apt-get exit {purged.returncode}; left: {sorted(after - before)[:20]}; "
+        f"gone: {sorted(before - after)[:20]} {purged.stderr[-300:]}",
+    )
 
 
 def plug_and_check(name, syslog, scenario, *faults, max_transfer=MAX_CONTROL_MESSAGE):
@@ -304,6 +366,7 @@ def main():
     subprocess.run(["mount", "-t", "gadgetfs", "gadgetfs", "/dev/gadget"], check=True)
     syslog = SyslogReceiver()
     note("gadgetfs mounted")
+    before = install_package()
     check_installation()
     plugs = []
     try:
@@ -329,6 +392,7 @@ def main():
     finally:
         for plug in plugs:
             plug.unplug()
+    opt_in_and_purge(before)
     failed = [name for name, ok in checks if not ok]
     if failed:
         for plug in plugs:

@@ -1,13 +1,15 @@
 """Step 5 of the testing ladder: the real kernel and udev run the installed fcc-unlock.
 
 A QEMU guest boots Debian 12's kernel with a debootstrap'd Debian as its initramfs.
-fcc-unlock is built as a wheel from this checkout and installed in the guest under /usr
-as a distribution package would be, beside Debian's python3-construct and python3-pyudev;
-the checkout's udev rules go to /usr/lib/udev/rules.d. In the guest, guest_test.py plugs
+fcc-unlock's Debian package is built from this checkout (packaging/debian, its build-time
+tests left to the other test folders) and installed in the guest with apt, beside Debian's
+python3-construct and python3-pyudev: the rule, the units, the dispatcher entry and
+/usr/bin/fcc-unlock are where the package puts them. In the guest, guest_test.py plugs
 the simulated modem in through gadgetfs and dummy_hcd (``fcc_unlock.sim.gadget``), and the
 real cdc_mbim and cdc_wdm bind it, the real systemd-udevd runs the rule, and the rule runs
 /usr/bin/fcc-unlock. One boot checks (each a CHECK line of the guest, listed in CHECKS):
 
+* apt installs the package;
 * the hotplug unlock of a locked Sierra EM7455: the modem ends unlocked; its transcript
   is OPEN, allocate, FCC auth, release, CLOSE; the OPEN carries MaxControlTransfer 256,
   which fcc-unlock learned from the device (the default would be 4096); no transfer
@@ -19,7 +21,10 @@ real cdc_mbim and cdc_wdm bind it, the real systemd-udevd runs the rule, and the
 * a manual ``fcc-unlock -v /dev/cdc-wdm0`` finds the method in the device table by the
   USB ids pyudev reads, and reports MaxControlTransfer 256 from the ioctl;
 * a Foxconn T99W175 and a Quectel RM520N (USB ids of the rules file) are unlocked by
-  the rule's method, the same way.
+  the rule's method, the same way;
+* after ``systemctl enable fcc-unlock-resume.service`` and ``python3 -m
+  fcc_unlock.modemmanager enable``, ``apt-get purge`` leaves the file tree as it was
+  before the install (no links, no directories, no files of ours).
 
 The kernel and root file system are cached in $FCC_UNLOCK_VM_WORK (default
 .cache/vm-work): about a minute to build from nothing, then 20-30 s a run. Needs root,
@@ -35,7 +40,6 @@ import platform
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -44,17 +48,15 @@ from conftest import IN_CI, ROOT
 
 HERE = Path(__file__).resolve().parent
 WORK = Path(os.environ.get("FCC_UNLOCK_VM_WORK", ROOT / ".cache" / "vm-work"))
-HOST_TOOLS = ("qemu-system-x86_64", "debootstrap", "cpio", "dpkg-deb")
+HOST_TOOLS = ("qemu-system-x86_64", "debootstrap", "cpio", "dpkg-deb", "dpkg-buildpackage", "dh")
 BUILD_SECONDS = 600  # from nothing: ~1 minute with a reachable Debian mirror
+DEB_SECONDS = 300  # dpkg-buildpackage without its tests: ~15 s
 BOOT_SECONDS = 300  # one boot: 20-25 s on a 2-core TCG host
-
-# A stand-in rules file for a checkout without udev/*.rules (there was one before the
-# generated udev/85-fcc-unlock.rules existed). None: the shipped rules are required.
-LOCAL_RULES: Path | None = None
 
 PLUGS = ("sierra", "sierra-replug", "foxconn", "quectel")  # guest_test.py plugs these, in order
 PER_PLUG = ("enumerated", "unlock", "max-control-transfer", "transfers", "syslog", "unplugged")
 CHECKS = (
+    "package-installed",
     "installed",
     "rules-installed",
     *(f"{plug}-{check}" for plug in PLUGS for check in PER_PLUG),
@@ -62,6 +64,8 @@ CHECKS = (
     "udev-once",
     "sierra-replug-fragmented-replies",
     "manual-run",
+    "opt-ins",
+    "purge-leaves-nothing",
 )
 
 
@@ -75,7 +79,10 @@ def require_vm_host() -> None:
     if platform.machine() != "x86_64":
         reasons.append("the guest is amd64")
     if missing:
-        reasons.append(f"missing {', '.join(missing)} (apt-get install qemu-system-x86 debootstrap cpio)")
+        reasons.append(
+            f"missing {', '.join(missing)} (apt-get install qemu-system-x86 debootstrap cpio "
+            "debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools)"
+        )
     if reasons:
         message = "VM test: " + "; ".join(reasons)
         if IN_CI:
@@ -83,34 +90,35 @@ def require_vm_host() -> None:
         pytest.skip(message)
 
 
-def rules_to_install() -> list[Path]:
-    shipped = sorted((ROOT / "udev").glob("*.rules"))
-    if shipped:
-        return shipped
-    if LOCAL_RULES is None:
-        pytest.fail("no udev/*.rules in the checkout to install in the guest")
-    return [LOCAL_RULES]
-
-
-def build_wheel(into: Path) -> Path:
-    """The checkout as it is now (uncommitted changes too), built from a clean copy."""
-    source = into / "source"
+def build_deb(into: Path) -> Path:
+    """The checkout as it is now (uncommitted changes too), packaged from a clean copy."""
+    source = into / "fcc-unlock"
     shutil.copytree(
         ROOT,
         source,
         ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".cache", "build", "dist", "*.egg-info", "__pycache__"
+            ".git", ".venv*", ".cache", "*_cache", ".hypothesis", "build", "dist", "*.egg-info", "__pycache__"
         ),
     )
+    shutil.copytree(source / "packaging" / "debian", source / "debian")
+    # Debian's own Python and tools, not a venv's or pyenv's; nocheck: the tests of the
+    # build run in the other test folders (and in .ci/packages' full build), -d: so
+    # does the check of the build dependencies (build-essential is not needed here).
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(into), "LANG": "C.UTF-8"}
+    env["DEB_BUILD_OPTIONS"] = env["DEB_BUILD_PROFILES"] = "nocheck"
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(into), str(source)],
+        ["dpkg-buildpackage", "-us", "-uc", "-b", "-d"],
+        cwd=source,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=DEB_SECONDS,
+        env=env,
     )
-    wheels = sorted(into.glob("fcc_unlock-*.whl"))
-    assert result.returncode == 0 and len(wheels) == 1, f"pip wheel failed:\n{result.stdout}{result.stderr}"
-    return wheels[0]
+    debs = sorted(into.glob("fcc-unlock_*_all.deb"))
+    assert result.returncode == 0 and len(debs) == 1, (
+        f"dpkg-buildpackage failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    )
+    return debs[0]
 
 
 def checks_in(console: str) -> dict[str, tuple[bool, str]]:
@@ -126,9 +134,9 @@ def test_udev_runs_installed_fcc_unlock_on_plugged_modem(tmp_path: Path) -> None
     with open(WORK / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one run per work folder at a time
         started = time.monotonic()
-        wheel = build_wheel(tmp_path)
+        deb = build_deb(tmp_path)
         built = subprocess.run(
-            ["bash", str(HERE / "build-image.sh"), str(WORK), str(wheel), *map(str, rules_to_install())],
+            ["bash", str(HERE / "build-image.sh"), str(WORK), str(deb)],
             capture_output=True,
             text=True,
             timeout=BUILD_SECONDS,
