@@ -46,7 +46,6 @@ ALLOWED: dict[str, set[str]] = {
         "sim",
     },
     "modemmanager": {"errors", "host", "methods"},
-    "udev_rules": {"errors", "host", "methods"},
     "tools": {"mbim", "qmi", "errors", "host", "methods"},
     "sim": {"mbim", "qmi"},
     "__main__": {"cli"},

@@ -7,9 +7,9 @@ import re
 import pytest
 from conftest import ROOT
 
-from fcc_unlock import udev_rules
 from fcc_unlock.host.devices import DEVICES, Device
 from fcc_unlock.methods import METHODS
+from fcc_unlock.tools import udev_rules
 
 SHIPPED = ROOT / "udev" / "85-fcc-unlock.rules"
 
@@ -59,7 +59,7 @@ def rules(text):
 
 def test_shipped_rules_are_the_generated_rules():
     assert SHIPPED.read_text() == udev_rules.render(), (
-        "stale: run python -m fcc_unlock.udev_rules --output udev/85-fcc-unlock.rules"
+        "stale: run python -m fcc_unlock.tools.udev_rules --output udev/85-fcc-unlock.rules"
     )
 
 
