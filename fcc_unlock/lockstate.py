@@ -20,7 +20,10 @@ anything that rules the lock out; with none of these the verdict is "unknown".
 from __future__ import annotations
 
 from fcc_unlock.errors import DeviceError, FccUnlockError, ProtocolError, Refused, Timeout
+from fcc_unlock.mbim import catalog
 from fcc_unlock.mbim import constants as mbim
+from fcc_unlock.mbim.messages import DecodeError
+from fcc_unlock.session import MbimStatusError, QmiClient
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -187,9 +190,8 @@ def ask_radio_state(session: MbimSession) -> Pending:
     Sent ahead, it is answered while the method allocates its QMI client: the lock
     check then costs no round trip of its own.
     """
-    from fcc_unlock.mbim.catalog import RADIO_STATE
 
-    return session.ask(RADIO_STATE)
+    return session.ask(catalog.RADIO_STATE)
 
 
 def read_radio_state(
@@ -200,7 +202,6 @@ def read_radio_state(
     A modem that does not answer costs ``timeout``; by default an optional question's
     share of the time left (session.optional_timeout()), so the unlock after it fits.
     """
-    from fcc_unlock.session import MbimStatusError
 
     if timeout is None:
         timeout = session.optional_timeout(SIGNAL_SECONDS)
@@ -222,13 +223,12 @@ def radio_state_check(session: MbimSession, question: Pending | None = None) -> 
 
 def read_operating_mode(session: MbimSession) -> Evidence:
     """QMI DMS Get Operating Mode, with a DMS client of its own (released again)."""
-    from fcc_unlock.qmi import catalog
+    from fcc_unlock.qmi import catalog as qmi_catalog
     from fcc_unlock.qmi.constants import Service
-    from fcc_unlock.session import QmiClient
 
     try:
         with QmiClient(session, Service.DMS) as client:
-            values = client.call(catalog.GET_OPERATING_MODE)
+            values = client.call(qmi_catalog.GET_OPERATING_MODE)
         restricted = values.get("hardware_restricted")
         return operating_mode_evidence(
             int(values["mode"]),
@@ -248,12 +248,9 @@ def switch_radio_on(session: MbimSession) -> str:
     For systems without ModemManager (which does this itself after an unlock).
     Raises Refused when the radio stays off, naming why: the lock or the switch.
     """
-    from fcc_unlock.mbim.catalog import RADIO_STATE as RADIO_STATE_CID
-    from fcc_unlock.mbim.messages import DecodeError
-    from fcc_unlock.session import MbimStatusError
 
     try:
-        reply = session.set(RADIO_STATE_CID, parse=False, on=True)
+        reply = session.set(catalog.RADIO_STATE, parse=False, on=True)
     except MbimStatusError as error:
         if error.status == mbim.Status.OPERATION_NOT_ALLOWED:
             raise Refused(
@@ -261,7 +258,7 @@ def switch_radio_on(session: MbimSession) -> str:
             ) from None
         raise Refused(f"switching the radio on failed: {mbim.describe_status(error.status)}") from None
     try:
-        evidence = radio_state_evidence(*RADIO_STATE_CID.response.parse(reply))  # type: ignore[union-attr]
+        evidence = radio_state_evidence(*catalog.RADIO_STATE.response.parse(reply))  # type: ignore[union-attr]
     except DecodeError:
         # The SET reply should carry the new state; ask if it does not.
         evidence = read_radio_state(session)

@@ -15,13 +15,16 @@ from __future__ import annotations
 import time
 
 from fcc_unlock.errors import ExitCode, FccUnlockError
+from fcc_unlock.host.lock import LockUnavailable, lock_device
+from fcc_unlock.methods import load
+from fcc_unlock.session import MbimSession
+from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Optional, TypeVar, Union
 
     from fcc_unlock.host.lock import DeviceLock
-    from fcc_unlock.session import MbimSession
     from fcc_unlock.transport.chardev import CharDevice
     from fcc_unlock.transport.portcheck import CheckedPort
     from fcc_unlock.transport.proxy import ProxyTransport
@@ -131,7 +134,6 @@ def unlock(
     radio on and check it came on (for systems without ModemManager, which does that
     itself).
     """
-    from fcc_unlock.methods import load
 
     if ids is None:
         from fcc_unlock.host.sysfs import sysfs_ids
@@ -216,8 +218,6 @@ def with_session(
     ``warn`` hears what the run went on without (the lock, the proxy).
     FccUnlockError from any step propagates.
     """
-    from fcc_unlock.session import MbimSession
-    from fcc_unlock.transport.portcheck import check_port
 
     checked = check_port(device)
     hard_deadline = start + timeout
@@ -253,7 +253,6 @@ def take_lock(
     warn: Callable[[str], None] | None = None,
 ) -> DeviceLock | None:
     """The modem's lock (lock.py), or None where no safe lock can be had."""
-    from fcc_unlock.host.lock import LockUnavailable, lock_device
 
     try:
         lock = lock_device(device, deadline, lock_dir)
@@ -289,8 +288,6 @@ def open_transport(
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; one of: {', '.join(TRANSPORTS)}")
     if checked is None:
-        from fcc_unlock.transport.portcheck import check_port
-
         checked = check_port(device)
     if transport != "chardev":
         from fcc_unlock.transport.proxy import UNTRUSTED, NoProxy, ProxyTransport

@@ -18,7 +18,9 @@ import os
 import sys
 import time
 
+from fcc_unlock.cli.args import build_parser, invoked_by_modemmanager, quick_parse
 from fcc_unlock.errors import ExitCode
+from fcc_unlock.host.log import close_streams, open_streams, say, write_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The program: run the command, then make sure its output is out (or known lost)."""
-    from fcc_unlock.host.log import close_streams, open_streams
-
     started = time.monotonic()
     open_streams()
     code = run_command(argv, started)
@@ -40,9 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(argv: Sequence[str] | None, started: float) -> int:
-    from fcc_unlock.cli.args import build_parser, invoked_by_modemmanager, quick_parse
-    from fcc_unlock.host.log import say, write_line
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if invoked_by_modemmanager(argv):
         argv.insert(0, "--modemmanager")

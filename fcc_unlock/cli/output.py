@@ -6,6 +6,7 @@ import os
 import signal
 
 from fcc_unlock.errors import ExitCode, Timeout
+from fcc_unlock.host.log import print_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ def report(outcome: Outcome, log: Log, as_json: bool) -> int:
     log.result(outcome.line(), outcome.ok)
     if as_json:
         import json
-
-        from fcc_unlock.host.log import print_document
 
         print_document(json.dumps(outcome.as_dict()))
     return int(outcome.exit_code)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from fcc_unlock.cli.output import report, watchdog
-from fcc_unlock.errors import ExitCode
+from fcc_unlock.errors import ExitCode, FccUnlockError
+from fcc_unlock.host.lock import lock_dir
+from fcc_unlock.host.log import Log
+from fcc_unlock.run import Outcome, unlock
+from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -11,16 +15,10 @@ if TYPE_CHECKING:
 
 
 def command(args: Args) -> int:
-    from fcc_unlock.host.lock import lock_dir
-    from fcc_unlock.host.log import Log
-    from fcc_unlock.run import Outcome, unlock
 
     log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
     method, ids = args.method, args.ids
     if method is None:
-        from fcc_unlock.errors import FccUnlockError
-        from fcc_unlock.transport.portcheck import check_port
-
         try:
             # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
             check_port(args.device)

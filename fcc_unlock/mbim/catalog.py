@@ -21,6 +21,7 @@ from fcc_unlock.mbim.constants import (
     CommandType,
     describe_service,
 )
+from fcc_unlock.mbim.messages import DecodeError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -197,8 +198,6 @@ def describe_payload(service: bytes, cid: int, is_set: bool, reply: bool, buffer
 
     ``is_set``: a SET request; ``reply``: a COMMAND_DONE or notification.
     """
-    from fcc_unlock.mbim.messages import DecodeError
-
     entry = lookup(service, cid)
     if entry is None:
         return None

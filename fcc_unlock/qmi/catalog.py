@@ -14,7 +14,7 @@ handler keyed by its kind). Facts and sources: docs/protocol.md §3-§4.
 from __future__ import annotations
 
 from fcc_unlock.qmi import _structs as wire
-from fcc_unlock.qmi.constants import MESSAGE_NAMES, RESULT_TLV, Kind, Service
+from fcc_unlock.qmi.constants import MESSAGE_NAMES, RESULT_TLV, Kind, Service, service_name
 from fcc_unlock.qmi.messages import DecodeError, QmiMessage, check_result, string_value
 
 TYPE_CHECKING = False
@@ -394,8 +394,6 @@ def _shown(field: Tlv, value: Any) -> str:
         return f"failure {describe(error)}"
     if field.value_type == CLIENT:
         service, client_id = value
-        from fcc_unlock.qmi.constants import service_name
-
         return f"{{service={service_name(service)}, client_id={client_id}}}"
     if field.value_type == STRING:
         return repr(value)

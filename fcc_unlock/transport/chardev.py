@@ -17,7 +17,7 @@ import select
 import time
 
 from fcc_unlock.errors import Busy, DeviceError, Timeout
-from fcc_unlock.transport.portcheck import CheckedPort, check_port, verify_opened
+from fcc_unlock.transport.portcheck import CheckedPort, NotAModemPort, check_port, verify_opened
 
 DEFAULT_MAX_CONTROL_TRANSFER = 4096
 MIN_MAX_CONTROL_TRANSFER = 64  # MBIM's floor; a smaller device value is nonsense
@@ -194,8 +194,6 @@ def open_error(path: str, error: OSError) -> Exception:
     Messages leave the device out: the result line already starts with it."""
     reason = os.strerror(error.errno or 0)
     if error.errno == errno.ELOOP:  # O_NOFOLLOW: a symlink was put where the checked node was
-        from fcc_unlock.transport.portcheck import NotAModemPort
-
         return NotAModemPort("became a symlink between the check and the open: not writing to it")
     if error.errno == errno.EBUSY:
         return Busy("busy (its cdc-wdm/wwan twin is open elsewhere)")
