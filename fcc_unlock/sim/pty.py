@@ -61,8 +61,9 @@ class PtyModem:
     def serve(self) -> None:
         """Read host bytes, feed the model, write its replies when they are due.
 
-        A reply is due ``latency`` after the request that caused it arrived, however
-        many other requests are in flight: a modem working on several commands at once.
+        A reply is due ``latency`` (plus its own ``delay``) after the request that caused
+        it arrived, however many other requests are in flight: a modem working on several
+        commands at once. Transfers go out in order, so one held back holds back the rest.
         Reading goes on meanwhile. An unplug happens the moment its request arrives.
         """
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
@@ -85,7 +86,7 @@ class PtyModem:
                     if isinstance(action, HangUp):
                         self._close()
                         return
-                    due.append((now + self.modem.faults.latency, action))
+                    due.append((now + self.modem.faults.latency + action.delay, action))
             while due and due[0][0] <= time.monotonic():
                 self._write(due.popleft()[1])
 
