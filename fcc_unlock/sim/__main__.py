@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     knobs.add_argument(
         "--hostile-rate", type=float, default=0.25, metavar="P", help="chance that a reply is mutated"
     )
+    knobs.add_argument(
+        "--hostile-deadline",
+        type=float,
+        metavar="SECONDS",
+        help="the client's timeout: some replies are held until around it",
+    )
     vendor = parser.add_argument_group("vendor knobs")
     vendor.add_argument(
         "--mbim-status",
@@ -104,6 +110,7 @@ def faults_from(args: argparse.Namespace) -> Faults:
         fox_service=args.fox_service,
         hostile=args.hostile,
         hostile_rate=args.hostile_rate,
+        hostile_deadline=args.hostile_deadline,
     )
 
 

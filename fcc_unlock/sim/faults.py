@@ -13,7 +13,8 @@ Vendor knobs apply to the personality that has the feature: ``old_firmware``,
 ``mbim_status`` to Quectel.
 
 ``hostile`` (a seed) puts every reply through sim/hostile.py's random mutations, each
-reply mutated with probability ``hostile_rate``.
+reply mutated with probability ``hostile_rate``; ``hostile_deadline`` (the host's
+timeout) lets some replies be held until just around it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Faults:
         fox_service: str | None = None,
         hostile: int | None = None,
         hostile_rate: float = 0.25,
+        hostile_deadline: float | None = None,
     ) -> None:
         self.latency = latency  # seconds before each reply
         self.chunk_size = chunk_size  # write each reply in pieces of this size
@@ -95,6 +97,7 @@ class Faults:
         # "auth": 0x5571 only (DMS answers it InvalidQmiCommand); "all": 0x555E as well
         self.hostile = hostile  # seed of the mutations every reply may get (sim/hostile.py)
         self.hostile_rate = hostile_rate  # how likely each reply is mutated
+        self.hostile_deadline = hostile_deadline  # the host's timeout, for replies held until then
         if fox_service not in FOX_SERVICE_CHOICES:
             raise ValueError(f"fox_service must be one of {FOX_SERVICE_CHOICES}, not {fox_service!r}")
         for kind in (

@@ -452,6 +452,11 @@ def _before_reply(rng: random.Random, actions: Actions, inserted: Actions) -> Ac
     return [*actions[:at], *inserted, *actions[at:]]
 
 
+def _near_the_deadline(rng: random.Random, request: Message, actions: Actions) -> Actions:
+    """Without a deadline to aim at (Hostile.deadline), a plain stall; Hostile aims it."""
+    return _stalled(rng, request, actions)
+
+
 # name -> (mutator, weight)
 MUTATIONS: dict[str, tuple[Mutator, int]] = {
     "lying-length": (_poke(_lying_length), 4),
@@ -473,6 +478,7 @@ MUTATIONS: dict[str, tuple[Mutator, int]] = {
     "dropped": (_dropped, 2),
     "stalled": (_stalled, 2),
     "dripped": (_dripped, 2),
+    "near-the-deadline": (_near_the_deadline, 3),
     "split": (_split, 2),
     "reordered": (_reordered, 1),
     "echo": (_echo, 1),
@@ -484,9 +490,20 @@ _WEIGHTS = [weight for _, weight in MUTATIONS.values()]
 
 
 class Hostile:
-    """Mutates each reply with probability ``rate`` (again, up to MAX_STACKED times)."""
+    """Mutates each reply with probability ``rate`` (again, up to MAX_STACKED times).
 
-    def __init__(self, seed: int, rate: float = 0.25, plan: dict[str, tuple[str, ...]] | None = None) -> None:
+    ``deadline``: the host's timeout in seconds, if known; the ``near-the-deadline``
+    mutation then holds a reply (or drips it) until just before or after that long
+    since the first request, where a host's last decisions are made.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        rate: float = 0.25,
+        plan: dict[str, tuple[str, ...]] | None = None,
+        deadline: float | None = None,
+    ) -> None:
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"hostile rate must be between 0 and 1, not {rate!r}")
         for kind, names in (plan or {}).items():
@@ -497,11 +514,15 @@ class Hostile:
                     raise ValueError(f"unknown mutation {name!r}; one of: {', '.join(MUTATIONS)}")
         self.seed = seed
         self.rate = rate
+        self.deadline = deadline
+        self._first: float | None = None  # when the first request arrived
         self.plan = None if plan is None else dict(plan)
         self.log: list[tuple[str, int, tuple[str, ...]]] = []  # (kind, occurrence, mutations)
         self._seen: Counter[str] = Counter()
 
-    def mutate(self, kind: str, request: Message, actions: Actions) -> Actions:
+    def mutate(self, kind: str, request: Message, actions: Actions, now: float = 0.0) -> Actions:
+        if self._first is None:
+            self._first = now
         occurrence = self._seen[kind]
         self._seen[kind] += 1
         rng = random.Random(f"{self.seed}:{kind}:{occurrence}")
@@ -512,10 +533,31 @@ class Hostile:
             while len(names) < MAX_STACKED and rng.random() < self.rate:
                 names += (rng.choices(_NAMES, _WEIGHTS)[0],)
         for name in names:
-            actions = MUTATIONS[name][0](rng, request, actions)
+            if name == "near-the-deadline" and self.deadline is not None:
+                actions = self._near_the_deadline(rng, actions, now)
+            else:
+                actions = MUTATIONS[name][0](rng, request, actions)
         if names:
             self.log.append((kind, occurrence, names))
         return actions
+
+    def _near_the_deadline(self, rng: random.Random, actions: Actions, now: float) -> Actions:
+        assert self.deadline is not None and self._first is not None
+        # A host's work deadline is often 3/4 of its timeout (a reserve for cleanup).
+        due = self._first + self.deadline * rng.uniform(0.6, 1.1)
+        hold = max(0.0, due - now)
+        index = _target(rng, actions)
+        if index is None:
+            return actions
+        write = actions[index]
+        assert isinstance(write, Write)
+        if rng.random() < 0.5 or len(write.data) < 2:
+            pieces = [Write(write.data, write.delay + hold)]
+        else:  # dripped, the last byte on time
+            step = hold / (len(write.data) - 1)
+            pieces = [Write(write.data[i : i + 1], write.delay + step * i) for i in range(len(write.data))]
+        later = [Write(a.data, a.delay + hold) if isinstance(a, Write) else a for a in actions[index + 1 :]]
+        return [*actions[:index], *pieces, *later]
 
     def __repr__(self) -> str:
         return f"Hostile(seed={self.seed}, rate={self.rate:g})"

@@ -126,7 +126,9 @@ class SimModem:
         if self.faults.hostile is not None:
             from fcc_unlock.sim.hostile import Hostile
 
-            self.hostile = Hostile(self.faults.hostile, self.faults.hostile_rate)
+            self.hostile = Hostile(
+                self.faults.hostile, self.faults.hostile_rate, deadline=self.faults.hostile_deadline
+            )
 
     # --- bytes in, actions out ----------------------------------------------------
 
@@ -148,7 +150,7 @@ class SimModem:
                 continue  # a real modem ignores what it cannot parse
             replies = self.handle(message, now)
             if self.hostile is not None:
-                replies = self.hostile.mutate(self.transcript[-1].kind, message, replies)
+                replies = self.hostile.mutate(self.transcript[-1].kind, message, replies, now)
                 self.hung_up = self.hung_up or any(isinstance(a, HangUp) for a in replies)
             actions += replies
             if self.hung_up:

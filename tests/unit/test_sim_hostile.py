@@ -9,7 +9,7 @@ import time
 import pytest
 
 from fcc_unlock.mbim import constants as mbim
-from fcc_unlock.mbim.messages import Close, Command, CommandDone, Open, decode
+from fcc_unlock.mbim.messages import Close, CloseDone, Command, CommandDone, Open, decode
 from fcc_unlock.qmi import ctl
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.sim.__main__ import build_parser, faults_from
@@ -147,6 +147,18 @@ def test_lying_length_changes_the_length_field_only():
         assert write.data[:4] + write.data[8:] == reply.data[:4] + reply.data[8:]
 
 
+def test_near_the_deadline_holds_a_reply_until_around_the_hosts_timeout():
+    for seed in range(20):
+        modem = SimModem(PERSONALITIES["sierra"](), Faults(hostile=seed, hostile_deadline=2.0))
+        assert modem.hostile is not None
+        modem.hostile.plan = {"close": ("near-the-deadline",)}
+        modem.receive_data(host_flow()[0], now=100.0)
+        writes = [a for a in modem.receive_data(host_flow()[-1], now=100.5) if isinstance(a, Write)]
+        last = 100.5 + writes[-1].delay  # when the whole reply is out
+        assert 100.0 + 2.0 * 0.6 <= last <= 100.0 + 2.0 * 1.1 + 1e-9
+        assert b"".join(w.data for w in writes) == CloseDone(5, 0).encode()
+
+
 def test_hang_up_marks_the_modem_gone():
     modem = SimModem(PERSONALITIES["sierra"]())
     modem.hostile = Hostile(1, plan={"radio-state": ("hung-up",)})
@@ -170,8 +182,9 @@ def test_bad_settings_are_refused(kwargs, wrong):
 
 
 def test_the_simulator_command_line_has_the_knob():
-    faults = faults_from(build_parser().parse_args(["--hostile", "42", "--hostile-rate", "0.5"]))
-    assert (faults.hostile, faults.hostile_rate) == (42, 0.5)
+    argv = ["--hostile", "42", "--hostile-rate", "0.5", "--hostile-deadline", "3"]
+    faults = faults_from(build_parser().parse_args(argv))
+    assert (faults.hostile, faults.hostile_rate, faults.hostile_deadline) == (42, 0.5, 3.0)
     assert SimModem(PERSONALITIES["sierra"](), faults).hostile is not None
     assert SimModem(PERSONALITIES["sierra"](), faults_from(build_parser().parse_args([]))).hostile is None
 
