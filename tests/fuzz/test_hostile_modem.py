@@ -17,7 +17,7 @@ from fcc_unlock.mbim.messages import HostError, OpenDone
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.sim.model import Received
 
-CI_CASES = 50  # about 60 s here; the failing seeds then print how to replay them
+CI_CASES = 50  # about 60 s on a 2-core machine
 COUNT = int(os.environ.get("FCC_UNLOCK_FUZZ_CASES", CI_CASES))
 FIRST_SEED = int(os.environ.get("FCC_UNLOCK_FUZZ_FIRST_SEED", 1))
 
