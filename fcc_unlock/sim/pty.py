@@ -26,6 +26,9 @@ class PtyModem:
         self.link = link
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
+        # Non-blocking: a reply bigger than the pty holds, for a client that stopped
+        # reading, must not keep stop() waiting.
+        os.set_blocking(self._master, False)
         self.path = os.ttyname(self._slave)
         if link:
             if os.path.lexists(link):
@@ -77,6 +80,8 @@ class PtyModem:
                     return
                 try:
                     data = os.read(self._master, 65536)
+                except BlockingIOError:
+                    continue
                 except OSError:
                     return
                 now = time.monotonic()
@@ -88,14 +93,30 @@ class PtyModem:
                         return
                     due.append((now + self.modem.faults.latency + action.delay, action))
             while due and due[0][0] <= time.monotonic():
-                self._write(due.popleft()[1])
+                if not self._write(due.popleft()[1]):
+                    return
 
-    def _write(self, action: Write) -> None:
+    def _write(self, action: Write) -> bool:
+        """Write one transfer (in chunks, with the chunk_size knob); False: told to stop."""
         size = self.modem.faults.chunk_size or len(action.data)
         for start in range(0, len(action.data), size):
             if start:
                 time.sleep(CHUNK_PAUSE)
-            os.write(self._master, action.data[start : start + size])
+            if not self._write_all(action.data[start : start + size]):
+                return False
+        return True
+
+    def _write_all(self, data: bytes) -> bool:
+        """All of ``data``, waiting while the pty is full; False if stop() came first."""
+        while data:
+            stop, _, _ = select.select([self._stop_r], [self._master], [])
+            if stop:
+                return False
+            try:
+                data = data[os.write(self._master, data) :]
+            except BlockingIOError:
+                continue
+        return True
 
     def _close(self) -> None:
         for name in ("_master", "_slave"):

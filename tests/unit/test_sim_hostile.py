@@ -215,3 +215,31 @@ def test_the_pty_holds_a_delayed_write_back_and_keeps_the_order():
             os.close(fd)
     assert got == b"firstsecond"
     assert arrived >= 0.3
+
+
+class _Flooding:
+    """A model that answers anything with more than a pty can hold."""
+
+    def __init__(self) -> None:
+        self.faults = Faults()
+
+    def receive_data(self, data: bytes, now: float = 0.0) -> list[Write]:
+        return [Write(b"\x00" * 300_000)]
+
+
+def test_a_flood_the_client_stops_reading_does_not_hold_up_stop(monkeypatch):
+    """A hostile flood fills the pty; the client is gone: stop() returns at once, cleanly."""
+    import threading
+
+    crashed = []
+    monkeypatch.setattr(threading, "excepthook", crashed.append)
+    sim = PtyModem(_Flooding()).start()  # type: ignore[arg-type]
+    fd = os.open(sim.path, os.O_RDWR | os.O_NOCTTY)
+    os.write(fd, b"x")
+    time.sleep(0.2)  # the reply is being written and the pty fills up
+    os.close(fd)
+    started = time.monotonic()
+    sim.stop()
+    assert time.monotonic() - started < 1.0
+    assert sim._thread is not None and not sim._thread.is_alive()
+    assert crashed == []
