@@ -125,9 +125,9 @@ class RecordingPty(PtyModem):
         super().__init__(modem)
         self.delivered: list[tuple[float, bytes]] = []
 
-    def _write(self, action: Write) -> None:
+    def _write(self, action: Write) -> bool:
         self.delivered.append((time.monotonic(), action.data))
-        super()._write(action)
+        return super()._write(action)
 
 
 class Run:
@@ -285,6 +285,12 @@ def mirror(run: Run) -> list[Seen]:
         taken = after >= len(lines) or lines[after] != SKIPPED
         seen.append(Seen(at, message, index, taken))
     return seen
+
+
+def mirror_agrees(run: Run, seen: list[Seen]) -> bool:
+    """Whether every message the trace shows received is the mirror's, in order."""
+    traced = sum(1 for line in run.stderr.splitlines() if line.startswith("<- MBIM "))
+    return sum(1 for item in seen if item.line is not None) == min(traced, len(seen)) and traced <= len(seen)
 
 
 def given_client_ids(run: Run, seen: list[Seen]) -> set[tuple[int, int]]:
@@ -462,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --seed (one case) or --cases N")
     failed = 0
     codes: Counter[int] = Counter()
-    unlock_sent = 0
+    unlock_sent = disagreed = 0
     overshoot, latest = -1e9, ""
     started = time.monotonic()
     for case in todo:
@@ -473,12 +479,14 @@ def main(argv: list[str] | None = None) -> int:
         failed += bool(found)
         codes[run.code] += 1
         unlock_sent += any(k in run.kinds for k in UNLOCK_KINDS)
+        disagreed += not mirror_agrees(run, mirror(run))
         if run.wall - case.timeout > overshoot:
             overshoot, latest = run.wall - case.timeout, f" ({case}, exit {run.code})"
     elapsed = time.monotonic() - started
     print(
         f"exit codes {dict(sorted(codes.items()))}; the unlock request reached the modem in"
-        f" {unlock_sent} runs; latest end {overshoot:+.2f} s past --timeout{latest}"
+        f" {unlock_sent} runs; latest end {overshoot:+.2f} s past --timeout{latest};"
+        f" trace and mirror disagreed in {disagreed}"
     )
     print(f"{len(todo) - failed} passed, {failed} failed ({len(todo)} cases in {elapsed:.1f} s)")
     return 1 if failed else 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from fuzzrun import MARGIN, Case, cases, given_client_ids, mirror, problems, run_case
+from fuzzrun import MARGIN, Case, cases, given_client_ids, mirror, mirror_agrees, problems, run_case
 
 from fcc_unlock.mbim.messages import HostError, OpenDone
 from fcc_unlock.qmi.constants import Service
@@ -102,7 +102,9 @@ def test_each_check_catches_what_it_is_for(clean_run, breaks, complaint):
 
 
 def test_the_client_ids_given_are_those_it_took(clean_run):
-    assert given_client_ids(clean_run, mirror(clean_run)) == {(Service.DMS, 1)}
+    seen = mirror(clean_run)
+    assert mirror_agrees(clean_run, seen)
+    assert given_client_ids(clean_run, seen) == {(Service.DMS, 1)}
 
 
 def test_a_grant_with_a_wrong_transaction_id_is_not_given():
