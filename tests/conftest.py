@@ -22,7 +22,7 @@ from fcc_unlock.sim.personalities import PERSONALITIES
 from fcc_unlock.sim.pty import PtyModem
 
 ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("unit", "property", "differential", "fidelity", "cli", "system", "vm")
+KINDS = ("unit", "property", "differential", "fidelity", "cli", "fuzz", "system", "vm")
 IN_CI = os.environ.get("FCC_UNLOCK_CI") == "1"
 
 # pytest imports every conftest.py under the one module name "conftest", and the one

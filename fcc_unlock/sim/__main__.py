@@ -50,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     knobs.add_argument("--garbage-instead", action="append", default=[], metavar="KIND")
     knobs.add_argument("--already-open", action="store_true", help="answer the first OPEN with CLOSE_DONE")
     knobs.add_argument("--hardware-switch-off", action="store_true", help="rfkill: radio switch off")
+    knobs.add_argument(
+        "--hostile", type=int, metavar="SEED", help="mutate replies at random from this seed (sim/hostile.py)"
+    )
+    knobs.add_argument(
+        "--hostile-rate", type=float, default=0.25, metavar="P", help="chance that a reply is mutated"
+    )
+    knobs.add_argument(
+        "--hostile-deadline",
+        type=float,
+        metavar="SECONDS",
+        help="the client's timeout: some replies are held until around it",
+    )
     vendor = parser.add_argument_group("vendor knobs")
     vendor.add_argument(
         "--mbim-status",
@@ -96,6 +108,9 @@ def faults_from(args: argparse.Namespace) -> Faults:
         old_firmware=args.old_firmware,
         wrong_magic=args.wrong_magic,
         fox_service=args.fox_service,
+        hostile=args.hostile,
+        hostile_rate=args.hostile_rate,
+        hostile_deadline=args.hostile_deadline,
     )
 
 
@@ -106,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"fcc_unlock.sim: {error}", file=sys.stderr)
         return 2
-    modem = SimModem(PERSONALITIES[args.vendor](), faults)
+    try:
+        modem = SimModem(PERSONALITIES[args.vendor](), faults)
+    except ValueError as error:
+        print(f"fcc_unlock.sim: {error}", file=sys.stderr)
+        return 2
     modem.locked = not (args.unlocked or args.radio_on)
     if args.radio_on:
         modem.radio_on()

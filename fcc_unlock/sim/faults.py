@@ -11,6 +11,10 @@ Message kinds name what a knob applies to: ``open``, ``close``, ``device-caps``,
 Vendor knobs apply to the personality that has the feature: ``old_firmware``,
 ``wrong_magic`` and ``fox_service`` to Foxconn, ``no_vendor_service`` and
 ``mbim_status`` to Quectel.
+
+``hostile`` (a seed) puts every reply through sim/hostile.py's random mutations, each
+reply mutated with probability ``hostile_rate``; ``hostile_deadline`` (the host's
+timeout) lets some replies be held until just around it.
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ class Faults:
         old_firmware: bool = False,
         wrong_magic: bool = False,
         fox_service: str | None = None,
+        hostile: int | None = None,
+        hostile_rate: float = 0.25,
+        hostile_deadline: float | None = None,
     ) -> None:
         self.latency = latency  # seconds before each reply
         self.chunk_size = chunk_size  # write each reply in pieces of this size
@@ -79,6 +86,9 @@ class Faults:
         self.wrong_magic = wrong_magic  # Foxconn: expects a v2 magic made with another key
         self.fox_service = fox_service  # Foxconn messages moved to the FOX service (0xE3):
         # "auth": 0x5571 only (DMS answers it InvalidQmiCommand); "all": 0x555E as well
+        self.hostile = hostile  # seed of the mutations every reply may get (sim/hostile.py)
+        self.hostile_rate = hostile_rate  # how likely each reply is mutated
+        self.hostile_deadline = hostile_deadline  # the host's timeout, for replies held until then
         if fox_service not in FOX_SERVICE_CHOICES:
             raise ValueError(f"fox_service must be one of {FOX_SERVICE_CHOICES}, not {fox_service!r}")
         for kind in (
@@ -93,4 +103,6 @@ class Faults:
 
     def __repr__(self) -> str:
         on = {k: v for k, v in vars(self).items() if v not in (0, 0.0, False, None, frozenset(), {})}
+        if self.hostile is None:
+            on.pop("hostile_rate", None)
         return f"Faults({on})"

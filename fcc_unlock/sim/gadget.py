@@ -359,7 +359,7 @@ class GadgetModem:
                 raise Unplugged
             if isinstance(action, Write):
                 with self._cond:
-                    self._outbox.append((due, action.data))
+                    self._outbox.append((due + action.delay, action.data))
                     self._cond.notify_all()
         self._write_status()
 

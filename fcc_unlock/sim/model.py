@@ -35,6 +35,7 @@ from fcc_unlock.sim.faults import Faults
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from fcc_unlock.sim.hostile import Hostile
     from fcc_unlock.sim.personalities import Personality
 
 # Junk that can never be mistaken for an MBIM header (no valid message type in it).
@@ -43,15 +44,22 @@ STALE_TID_OFFSET = 0x5000  # a stale reply carries the real TID plus this
 
 
 class Write:
-    """Write these bytes to the host, as one transfer."""
+    """Write these bytes to the host, as one transfer.
 
-    __slots__ = ("data",)
+    ``delay``: seconds the transfer is held back beyond the reply's latency (a stalling
+    modem, sim/hostile.py). Transfers still go out in order: one held back holds back
+    those after it, as on a real byte stream.
+    """
 
-    def __init__(self, data: bytes) -> None:
+    __slots__ = ("data", "delay")
+
+    def __init__(self, data: bytes, delay: float = 0.0) -> None:
         self.data = data
+        self.delay = delay
 
     def __repr__(self) -> str:
-        return f"Write({len(self.data)} bytes)"
+        held = f", delay={self.delay:g}" if self.delay else ""
+        return f"Write({len(self.data)} bytes{held})"
 
 
 class HangUp:
@@ -115,6 +123,13 @@ class SimModem:
         self._sessions_lost: set[str] = set()  # NOT_OPENED faults already played
         self._splitter = MessageSplitter()
         self._assembler = FragmentAssembler()
+        self.hostile: Hostile | None = None  # mangles every reply (the ``hostile`` knob, sim/hostile.py)
+        if self.faults.hostile is not None:
+            from fcc_unlock.sim.hostile import Hostile
+
+            self.hostile = Hostile(
+                self.faults.hostile, self.faults.hostile_rate, deadline=self.faults.hostile_deadline
+            )
 
     # --- bytes in, actions out ----------------------------------------------------
 
@@ -134,7 +149,11 @@ class SimModem:
                 continue
             except DecodeError:
                 continue  # a real modem ignores what it cannot parse
-            actions += self.handle(message, now)
+            replies = self.handle(message, now)
+            if self.hostile is not None:
+                replies = self.hostile.mutate(self.transcript[-1].kind, message, replies, now)
+                self.hung_up = self.hung_up or any(isinstance(a, HangUp) for a in replies)
+            actions += replies
             if self.hung_up:
                 break
         return actions

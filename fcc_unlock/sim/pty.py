@@ -26,6 +26,9 @@ class PtyModem:
         self.link = link
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
+        # Non-blocking: a reply bigger than the pty holds, for a client that stopped
+        # reading, must not keep stop() waiting.
+        os.set_blocking(self._master, False)
         self.path = os.ttyname(self._slave)
         if link:
             if os.path.lexists(link):
@@ -61,8 +64,9 @@ class PtyModem:
     def serve(self) -> None:
         """Read host bytes, feed the model, write its replies when they are due.
 
-        A reply is due ``latency`` after the request that caused it arrived, however
-        many other requests are in flight: a modem working on several commands at once.
+        A reply is due ``latency`` (plus its own ``delay``) after the request that caused
+        it arrived, however many other requests are in flight: a modem working on several
+        commands at once. Transfers go out in order, so one held back holds back the rest.
         Reading goes on meanwhile. An unplug happens the moment its request arrives.
         """
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
@@ -76,6 +80,8 @@ class PtyModem:
                     return
                 try:
                     data = os.read(self._master, 65536)
+                except BlockingIOError:
+                    continue
                 except OSError:
                     return
                 now = time.monotonic()
@@ -85,16 +91,32 @@ class PtyModem:
                     if isinstance(action, HangUp):
                         self._close()
                         return
-                    due.append((now + self.modem.faults.latency, action))
+                    due.append((now + self.modem.faults.latency + action.delay, action))
             while due and due[0][0] <= time.monotonic():
-                self._write(due.popleft()[1])
+                if not self._write(due.popleft()[1]):
+                    return
 
-    def _write(self, action: Write) -> None:
+    def _write(self, action: Write) -> bool:
+        """Write one transfer (in chunks, with the chunk_size knob); False: told to stop."""
         size = self.modem.faults.chunk_size or len(action.data)
         for start in range(0, len(action.data), size):
             if start:
                 time.sleep(CHUNK_PAUSE)
-            os.write(self._master, action.data[start : start + size])
+            if not self._write_all(action.data[start : start + size]):
+                return False
+        return True
+
+    def _write_all(self, data: bytes) -> bool:
+        """All of ``data``, waiting while the pty is full; False if stop() came first."""
+        while data:
+            stop, _, _ = select.select([self._stop_r], [self._master], [])
+            if stop:
+                return False
+            try:
+                data = data[os.write(self._master, data) :]
+            except BlockingIOError:
+                continue
+        return True
 
     def _close(self) -> None:
         for name in ("_master", "_slave"):

@@ -4,7 +4,8 @@ Importing this module also loads the settings profile of the property tests (it 
 not a conftest.py: a second ``conftest`` module would shadow tests/conftest.py for
 ``from conftest import ...``). No per-example deadline, because the machine is shared
 and a slow example is not a failure; ``HYPOTHESIS_PROFILE=thorough`` runs ten times
-as many examples for a deeper search.
+as many examples for a deeper search, ``HYPOTHESIS_PROFILE=fuzz`` (the long fuzz run
+over the decoders, README) about seventy times.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("thorough", parent=settings.get_profile("fcc-unlock"), max_examples=1500)
+settings.register_profile("fuzz", parent=settings.get_profile("fcc-unlock"), max_examples=10_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fcc-unlock"))
 
 u8 = st.integers(0, 0xFF)

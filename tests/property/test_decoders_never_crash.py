@@ -2,7 +2,10 @@
 
 The modem is untrusted. Each decoder gets random bytes and mangled valid encodings
 (truncated, extended, bytes flipped, u32 fields set to extremes), which reach the
-length and count checks that purely random bytes rarely do.
+length and count checks that purely random bytes rarely do. Every decoder of the
+codecs is here (a test checks none is missing), and so is what reads their results
+for people: the -v trace and the lock evidence. ``HYPOTHESIS_PROFILE=fuzz`` runs
+them far longer (strategies.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from strategies import (
     u32,
 )
 
-from fcc_unlock.mbim import basic_connect, infobuffer
+from fcc_unlock import lockstate, trace
+from fcc_unlock.mbim import basic_connect, infobuffer, proxy_control, quectel
+from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import messages as mbim_messages_module
 from fcc_unlock.mbim.messages import DecodeError as MbimDecodeError
 from fcc_unlock.qmi import catalog
@@ -61,7 +66,7 @@ def test_qmi_decode(data):
     assert len(message.encode()) == len(data)
 
 
-BASIC_CONNECT_PARSERS = {
+PARSERS = {
     "parse_radio_state_set": (
         basic_connect.parse_radio_state_set,
         st.booleans().map(basic_connect.radio_state_set),
@@ -79,18 +84,69 @@ BASIC_CONNECT_PARSERS = {
         subscribe_entries.map(basic_connect.subscribe_list),
     ),
     "parse_device_caps": (basic_connect.parse_device_caps, device_caps.map(basic_connect.device_caps)),
+    "quectel.parse_radio_state": (quectel.parse_radio_state, u32.map(quectel.radio_state)),
+    "proxy_control.parse_configuration": (
+        proxy_control.parse_configuration,
+        st.builds(proxy_control.configuration, st.text(min_size=1, max_size=40), u32),
+    ),
+    "proxy_control.parse_version": (
+        proxy_control.parse_version,
+        st.builds(proxy_control.version, st.integers(0, 0xFFFF), st.integers(0, 0xFFFF)),
+    ),
 }
 
 
-def test_every_basic_connect_parser_is_covered():
-    parsers = {name for name in dir(basic_connect) if name.startswith("parse_")}
-    assert parsers == set(BASIC_CONNECT_PARSERS)
+def test_every_payload_parser_is_covered():
+    modules = {"": basic_connect, "quectel.": quectel, "proxy_control.": proxy_control}
+    parsers = {
+        prefix + name
+        for prefix, module in modules.items()
+        for name in dir(module)
+        if name.startswith("parse_")
+    }
+    assert parsers == set(PARSERS)
+
+
+def test_every_decoder_of_the_codecs_is_covered():
+    """Each public function that decodes modem bytes or a modem's QMI message is fuzzed here."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import fcc_unlock.mbim
+    import fcc_unlock.qmi
+
+    covered = {
+        "mbim.messages.decode", "mbim.messages.peek_header", "qmi.messages.decode",
+        "mbim.infobuffer.slice_ol", "mbim.infobuffer.read_string", "mbim.infobuffer.parse",
+        "qmi.messages.check_result", "qmi.messages.string_value",
+        *(f"mbim.basic_connect.{name}" for name in PARSERS if "." not in name),
+        *(f"mbim.{name}" for name in PARSERS if "." in name),
+        *(f"qmi.{name}" for name in EXTRACTORS if not name.startswith("QmiMessage")),
+        "qmi.catalog.parse",  # every message both ways, in EXTRACTORS
+        "mbim.catalog.lookup", "mbim.catalog.describe_payload",  # test_mbim_catalog_describes_anything
+    }  # fmt: skip
+    found = set()
+    for package in (fcc_unlock.mbim, fcc_unlock.qmi):
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("_") or info.name in ("layouts", "constants"):
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                if function.__module__ != module.__name__ or name.startswith("_"):
+                    continue
+                first = next(iter(inspect.signature(function).parameters.values()), None)
+                takes_modem_data = first is not None and first.annotation in ("bytes", "QmiMessage")
+                if name.startswith(("parse", "decode", "peek")) or takes_modem_data:
+                    found.add(f"{package.__name__[len('fcc_unlock.') :]}.{info.name}.{name}")
+    builders = {"mbim.stream.fragment", "qmi.messages.response_to"}  # what we (or the simulator) build
+    assert found - builders <= covered, sorted(found - builders - covered)
 
 
 @given(st.data())
-def test_basic_connect_parsers(data):
-    name = data.draw(st.sampled_from(sorted(BASIC_CONNECT_PARSERS)))
-    parser, valid = BASIC_CONNECT_PARSERS[name]
+def test_payload_parsers(data):
+    name = data.draw(st.sampled_from(sorted(PARSERS)))
+    parser, valid = PARSERS[name]
     buffer = data.draw(hostile(valid), label=name)
     try:
         parser(buffer)
@@ -137,6 +193,7 @@ EXTRACTORS = {
         for kind in (Kind.REQUEST, Kind.RESPONSE)
     },
     "catalog.describe_tlvs": catalog.describe_tlvs,
+    "catalog.lookup": catalog.lookup,
     "QmiMessage.result": QmiMessage.result,
     "check_result": qmi_messages_module.check_result,
 }
@@ -158,6 +215,11 @@ def test_qmi_value_extractors(name, response):
         pass
 
 
+@given(hostile(st.binary(max_size=40)))
+def test_qmi_string_value(value):
+    assert isinstance(qmi_messages_module.string_value(value), str)
+
+
 def construct_layouts():
     from construct import Construct
 
@@ -174,3 +236,50 @@ def test_infobuffer_parse_wraps_construct_errors(name, buffer):
         infobuffer.parse(getattr(layouts, name), buffer, name)
     except MbimDecodeError as error:
         assert str(error).startswith(f"{name}: ")
+
+
+# --- what reads the decoded values for people ---------------------------------------------
+
+
+@given(hostile(encoded_mbim))
+def test_the_trace_describes_any_message(data):
+    """-v prints every message the modem sends, decoded as far as it goes: never a crash."""
+    try:
+        message = mbim_messages_module.decode(data)
+    except MbimDecodeError:
+        return
+    for direction in ("<-", "->"):
+        lines = trace.format_event(direction, message)
+        assert lines and all(isinstance(line, str) and "\n" not in line for line in lines)
+
+
+@given(hostile(encoded_qmi))
+def test_the_trace_describes_any_qmi_frame(frame):
+    line = trace.describe_qmi(frame)
+    assert isinstance(line, str) and "\n" not in line
+
+
+@given(u32, u32, u32 | st.sampled_from([0, 1, 4]), u8, st.sampled_from([None, False, True]))
+def test_lock_evidence_from_any_value(hardware, software, quectel_state, mode, restricted):
+    for evidence in (
+        lockstate.radio_state_evidence(hardware, software),
+        lockstate.quectel_evidence(quectel_state),
+        lockstate.operating_mode_evidence(mode, restricted),
+    ):
+        assert isinstance(str(evidence), str)
+        assert evidence.shows in (
+            None,
+            lockstate.LOCKED,
+            lockstate.UNLOCKED,
+            lockstate.RADIO_OFF_BY_HARDWARE_SWITCH,
+        )
+
+
+@given(st.binary(min_size=16, max_size=16) | st.sampled_from(sorted(mbim_catalog.BY_ID)).map(lambda k: k[0]),
+       st.integers(0, 20) | u32, st.booleans(), st.booleans(), hostile(st.binary(max_size=64)))  # fmt: skip
+def test_mbim_catalog_describes_anything(service, cid, is_set, reply, buffer):
+    # The -v trace describes any information buffer through the catalogue: a value or
+    # "(undecodable: ...)", never an exception.
+    described = mbim_catalog.describe_payload(service, cid, is_set, reply, buffer)
+    assert described is None or isinstance(described, str)
+    assert mbim_catalog.lookup(service, cid) in (None, *mbim_catalog.CIDS)
