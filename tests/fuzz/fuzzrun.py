@@ -38,8 +38,7 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
-from fcc_unlock.exitcodes import ExitCode
-
+from fcc_unlock.errors import ExitCode
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.connection import Connection
 from fcc_unlock.mbim.messages import CommandDone, Message, OpenDone, describe
