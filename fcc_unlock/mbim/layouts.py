@@ -69,20 +69,6 @@ IndicateStatusPrefix = Struct(
     "information_buffer_length" / Int32ul,
 )
 
-# Whole unfragmented messages, for tests and tools that want one declaration to parse.
-Command = Struct(
-    *CommandPrefix.subcons,
-    "information_buffer" / Bytes(this.information_buffer_length),
-)
-CommandDone = Struct(
-    *CommandDonePrefix.subcons,
-    "information_buffer" / Bytes(this.information_buffer_length),
-)
-IndicateStatus = Struct(
-    *IndicateStatusPrefix.subcons,
-    "information_buffer" / Bytes(this.information_buffer_length),
-)
-
 # --- information buffers --------------------------------------------------------------
 
 OlPair = Struct(

@@ -8,7 +8,7 @@ A QMUX frame is: QmuxHeader, then a CTL header (service 0, 8-bit transaction id)
 service header (16-bit transaction id), then ``tlv_length`` bytes of TLVs.
 """
 
-from construct import Bytes, FixedSized, GreedyRange, Int8ul, Int16ul, Struct, this
+from construct import Int8ul, Int16ul, Struct
 
 QmuxHeader = Struct(
     "marker" / Int8ul,  # 0x01 for QMUX
@@ -35,23 +35,6 @@ ServiceHeader = Struct(
 TlvHeader = Struct(
     "type" / Int8ul,
     "length" / Int16ul,
-)
-
-Tlv = Struct(
-    *TlvHeader.subcons,
-    "value" / Bytes(this.length),
-)
-
-# Whole frames, for tests and tools that want one declaration to parse.
-CtlFrame = Struct(
-    *QmuxHeader.subcons,
-    *CtlHeader.subcons,
-    "tlvs" / FixedSized(this.tlv_length, GreedyRange(Tlv)),
-)
-ServiceFrame = Struct(
-    *QmuxHeader.subcons,
-    *ServiceHeader.subcons,
-    "tlvs" / FixedSized(this.tlv_length, GreedyRange(Tlv)),
 )
 
 # --- TLV values ---------------------------------------------------------------------

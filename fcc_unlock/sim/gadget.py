@@ -50,7 +50,8 @@ import time
 
 from fcc_unlock.mbim import _structs as wire
 from fcc_unlock.mbim.messages import FRAGMENT_PREFIX_SIZE, FRAGMENTED_TYPES
-from fcc_unlock.sim.model import HangUp, SimModem, Write
+from fcc_unlock.sim.actions import HangUp, Write
+from fcc_unlock.sim.model import SimModem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -32,9 +32,9 @@ from fcc_unlock.mbim.messages import (
 )
 from fcc_unlock.mbim.stream import MIN_CONTROL_TRANSFER
 from fcc_unlock.qmi import messages as qmi
-from fcc_unlock.qmi.constants import Kind
+from fcc_unlock.qmi.constants import RESULT_TLV, Kind
+from fcc_unlock.sim.actions import HangUp, Write
 from fcc_unlock.sim.faults import KINDS
-from fcc_unlock.sim.model import HangUp, Write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -268,10 +268,10 @@ def _qmi_fields(rng: random.Random, message: qmi.QmiMessage) -> qmi.QmiMessage:
     )
     if what == "error":
         error = rng.choice((1, 3, 4, 5, 0x47, 0x1A, rng.getrandbits(16)))
-        tlvs = [(t, v) for t, v in tlvs if t != qmi.RESULT_TLV]
-        tlvs.insert(0, (qmi.RESULT_TLV, (1).to_bytes(2, "little") + error.to_bytes(2, "little")))
+        tlvs = [(t, v) for t, v in tlvs if t != RESULT_TLV]
+        tlvs.insert(0, (RESULT_TLV, (1).to_bytes(2, "little") + error.to_bytes(2, "little")))
     elif what == "no-result":
-        tlvs = [(t, v) for t, v in tlvs if t != qmi.RESULT_TLV]
+        tlvs = [(t, v) for t, v in tlvs if t != RESULT_TLV]
     elif what == "drop-tlv" and tlvs:
         del tlvs[rng.randrange(len(tlvs))]
     elif what == "twin-tlv" and tlvs:

@@ -31,6 +31,7 @@ from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.qmi.errors import QmiError
+from fcc_unlock.sim.actions import HangUp, Write
 from fcc_unlock.sim.faults import Faults
 
 TYPE_CHECKING = False
@@ -41,32 +42,6 @@ if TYPE_CHECKING:
 # Junk that can never be mistaken for an MBIM header (no valid message type in it).
 GARBAGE = b"\x00\xffNOT-MBIM\xff\x00" * 4
 STALE_TID_OFFSET = 0x5000  # a stale reply carries the real TID plus this
-
-
-class Write:
-    """Write these bytes to the host, as one transfer.
-
-    ``delay``: seconds the transfer is held back beyond the reply's latency (a stalling
-    modem, sim/hostile.py). Transfers still go out in order: one held back holds back
-    those after it, as on a real byte stream.
-    """
-
-    __slots__ = ("data", "delay")
-
-    def __init__(self, data: bytes, delay: float = 0.0) -> None:
-        self.data = data
-        self.delay = delay
-
-    def __repr__(self) -> str:
-        held = f", delay={self.delay:g}" if self.delay else ""
-        return f"Write({len(self.data)} bytes{held})"
-
-
-class HangUp:
-    """The modem disappears (unplug)."""
-
-    def __repr__(self) -> str:
-        return "HangUp()"
 
 
 class Received:

@@ -15,7 +15,8 @@ import time
 import tty
 from collections import deque
 
-from fcc_unlock.sim.model import HangUp, SimModem, Write
+from fcc_unlock.sim.actions import HangUp, Write
+from fcc_unlock.sim.model import SimModem
 
 CHUNK_PAUSE = 0.001  # between the pieces of a chunked reply, so they arrive apart
 
