@@ -15,6 +15,12 @@ and docs/protocol.md §4.9, §5.4.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from fcc_unlock.host.udev import DeviceIds
+
 
 class Device:
     __slots__ = ("bus", "vendor", "product", "model", "method", "confidence", "subsystem", "note")
@@ -153,8 +159,8 @@ def _match(
     bus: str,
     vendor: int,
     product: int,
-    subsystem_vendor: int | None,
-    subsystem_device: int | None,
+    subsystem_vendor: int | None = None,
+    subsystem_device: int | None = None,
 ) -> Device | None:
     plain = None
     for device in table:
@@ -180,15 +186,10 @@ def lookup(
     return _match(DEVICES, bus, vendor, product, subsystem_vendor, subsystem_device)
 
 
-def lookup_not_supported(
-    bus: str,
-    vendor: int,
-    product: int,
-    subsystem_vendor: int | None = None,
-    subsystem_device: int | None = None,
-) -> Device | None:
-    """A recognised modem whose unlock fcc-unlock does not do (see ``NOT_SUPPORTED``)."""
-    return _match(NOT_SUPPORTED, bus, vendor, product, subsystem_vendor, subsystem_device)
+def lookup_not_supported(*ids: Any) -> Device | None:
+    """Like lookup(), among the modems fcc-unlock recognises but does not unlock
+    (``NOT_SUPPORTED``)."""
+    return _match(NOT_SUPPORTED, *ids)
 
 
 def by_ids(text: str) -> Device | None:
@@ -203,23 +204,17 @@ def by_ids(text: str) -> Device | None:
     return None
 
 
-def resolve(
-    bus: str,
-    vendor: int,
-    product: int,
-    subsystem_vendor: int | None = None,
-    subsystem_device: int | None = None,
-) -> tuple[Device | None, str]:
+def resolve(found: DeviceIds) -> tuple[Device | None, str]:
     """(the entry to unlock with, "") or (None, why not): the one place that says a
     modem is recognised but not unlocked, or not known at all."""
-    entry = lookup(bus, vendor, product, subsystem_vendor, subsystem_device)
+    key = (found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device)
+    entry = lookup(*key)
     if entry is not None:
         return entry, ""
-    ids = f"{vendor:04x}:{product:04x}"
-    other = lookup_not_supported(bus, vendor, product, subsystem_vendor, subsystem_device)
+    other = lookup_not_supported(*key)
     if other is not None:
-        return None, not_unlocked(ids, other)
-    return None, f"{ids} is not in the device table (see --list); if it needs an unlock, try --method"
+        return None, not_unlocked(str(found), other)
+    return None, f"{found} is not in the device table (see --list); if it needs an unlock, try --method"
 
 
 def not_unlocked(ids: str, device: Device) -> str:

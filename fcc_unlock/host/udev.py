@@ -97,9 +97,7 @@ def resolve_device(devnode: str, ids_hint: str | None = None) -> tuple[str | Non
             entry = by_ids(ids_hint)
             return ids_hint, entry, "" if entry else f"{ids_hint} is not in the device table"
         return None, None, "cannot tell which modem this is; name the unlock with --method"
-    entry, hint = resolve(
-        found.bus, found.vendor, found.product, found.subsystem_vendor, found.subsystem_device
-    )
+    entry, hint = resolve(found)
     return str(found), entry, hint
 
 
