@@ -61,12 +61,20 @@ def require_tool(name: str) -> str:
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+PASSED_THROUGH = ("FCC_UNLOCK_LOCK_DIR",)
+
+
 def bare_env(**extra: str) -> dict[str, str]:
     """The environment udev, systemd and ModemManager start the program with: PATH and
     nothing else (no locale, no HOME, no PYTHONUNBUFFERED, no PYTHONDONTWRITEBYTECODE),
     plus ``extra``, what a test sets on purpose. Not this shell's: its
-    PYTHONUNBUFFERED=1 once hid a traceback from the whole suite."""
-    return {"PATH": SYSTEM_PATH, **dict(checkout_env()), **extra}
+    PYTHONUNBUFFERED=1 once hid a traceback from the whole suite.
+
+    One thing passes through: a lock directory the whole test run was given
+    (FCC_UNLOCK_LOCK_DIR; the packages' build-time tests run as a user who cannot
+    use /run/lock/fcc-unlock, where a run would go on without its lock and say so)."""
+    given = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    return {"PATH": SYSTEM_PATH, **dict(checkout_env()), **given, **extra}
 
 
 @functools.cache
