@@ -328,10 +328,13 @@ def build(
     )
 
 
-def parse(message: Message, frame: QmiMessage) -> Values:
+def parse(message: Message, frame: QmiMessage, kind: Kind | None = None) -> Values:
     """The TLVs of ``frame`` by name, decoded; DecodeError if a mandatory one is missing
-    or a value has the wrong size. TLVs the catalogue does not name are left out."""
-    fields = message.fields(frame.kind)
+    or a value has the wrong size. TLVs the catalogue does not name are left out.
+
+    ``kind`` reads the frame as that kind's layout whatever its flags say (a caller
+    who knows it asked for a request or a response)."""
+    fields = message.fields(frame.kind if kind is None else kind)
     values: Values = {}
     for field in fields:
         raw = frame.tlv(field.type)
@@ -424,7 +427,7 @@ def allocated_client_id(response: QmiMessage, service: int) -> int:
     """The client id granted by an Allocate CID response for ``service``."""
     check_result(response)
     try:
-        granted_service, client_id = parse(ALLOCATE_CID, response)["allocation_info"]
+        granted_service, client_id = parse(ALLOCATE_CID, response, Kind.RESPONSE)["allocation_info"]
     except DecodeError as error:
         raise DecodeError(f"Allocate CID response without a client id: {error}") from None
     if granted_service != service:
@@ -434,7 +437,7 @@ def allocated_client_id(response: QmiMessage, service: int) -> int:
 
 def requested_service(request: QmiMessage) -> int:
     """The service of an Allocate CID request (the modem's side)."""
-    return int(parse(ALLOCATE_CID, request)["service"])
+    return int(parse(ALLOCATE_CID, request, Kind.REQUEST)["service"])
 
 
 def released_client(message: QmiMessage) -> tuple[int, int]:

@@ -390,3 +390,14 @@ def test_describe_names_tlvs_and_values():
     assert catalog.describe_tlvs(ids) == ["result=success", "imei='35'", "0x99=01"]
     failed = catalog.respond(catalog.GET_IDS, catalog.build(catalog.GET_IDS, 3, 6), 71)
     assert catalog.describe_tlvs(failed) == ["result=failure InvalidQmiCommand (71)"]
+
+
+def test_ctl_helpers_read_the_layout_they_name_whatever_the_flags_say():
+    # Found by the property tests: a frame flagged as a response, carrying a request's
+    # TLV 0x01, asked for its requested service, raised KeyError instead of answering
+    # or raising DecodeError.
+    frame = QmiMessage(Service.CTL, 0, 0, catalog.ALLOCATE_CID.message_id, Kind.RESPONSE, ((1, b"\x02"),))
+    assert catalog.requested_service(frame) == Service.DMS
+    short = QmiMessage(Service.CTL, 0, 0, catalog.ALLOCATE_CID.message_id, Kind.RESPONSE, ((1, b"\x00\x00"),))
+    with pytest.raises(DecodeError):
+        catalog.requested_service(short)
