@@ -16,14 +16,15 @@ import time
 
 from fcc_unlock.errors import ExitCode, FccUnlockError
 from fcc_unlock.host.lock import LockUnavailable, lock_device
-from fcc_unlock.methods import load
+from fcc_unlock.methods import keyed, load, port_type
 from fcc_unlock.session import MbimSession
 from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Optional, TypeVar, Union
+    from typing import Any, Callable, Optional, TypeVar, Union
 
+    from fcc_unlock.host.keys import Key
     from fcc_unlock.host.lock import DeviceLock
     from fcc_unlock.transport.chardev import CharDevice
     from fcc_unlock.transport.portcheck import CheckedPort
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 8.0
 UDEV_PROXY_PATIENCE = 0.25  # seconds a udev run waits for a proxy listener to accept
 TRANSPORTS = ("auto", "proxy", "chardev")
+# The session of each non-MBIM port type: (package, class); imported only when used.
+SERIAL_SESSIONS = {"AT": ("at", "AtSession"), "XMMRPC": ("xmmrpc", "RpcSession")}
 
 
 class RunResult:
@@ -127,12 +130,14 @@ def unlock(
     lock_dir: str | None = None,
     radio_on: bool = False,
     udev: bool = False,
+    key: Key | None = None,
 ) -> Outcome:
     """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
     ``transport``, ``lock_dir`` and ``udev`` as for with_session(). ``radio_on``: then switch the
     radio on and check it came on (for systems without ModemManager, which does that
-    itself).
+    itself). ``key``: the per-OEM key a KEYED method needs (host/keys.py chooses one
+    when not given).
     """
 
     if ids is None:
@@ -141,10 +146,16 @@ def unlock(
         ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
     procedure = load(method)
+    if keyed(procedure) and key is None:
+        from fcc_unlock.host.keys import key_for_device
 
-    def work(session: MbimSession) -> str:
-        result: str = procedure.unlock(session)
-        if radio_on:
+        key = key_for_device(device)
+
+    unlock_with: Any = procedure.unlock  # KEYED methods take the key as well (methods/__init__.py)
+
+    def work(session: Any) -> str:
+        result: str = unlock_with(session, key) if keyed(procedure) else unlock_with(session)
+        if radio_on and port_type(procedure) == "MBIM":
             from fcc_unlock.errors import Refused
             from fcc_unlock.lockstate import switch_radio_on
 
@@ -155,7 +166,15 @@ def unlock(
         return result
 
     outcome.result = run_into(
-        outcome, work, timeout, trace, clock, transport=transport, lock_dir=lock_dir, udev=udev
+        outcome,
+        work,
+        timeout,
+        trace,
+        clock,
+        transport=transport,
+        lock_dir=lock_dir,
+        udev=udev,
+        port_type=port_type(procedure),
     )
     return outcome
 
@@ -169,6 +188,7 @@ def run_into(
     transport: str = "chardev",
     lock_dir: str | None = None,
     udev: bool = False,
+    port_type: str = "MBIM",
 ) -> T | None:
     """``work`` in a session on ``result.device`` (with_session()), and how it ended
     recorded in ``result``: its exit status, reason, warnings and time. Returns what
@@ -187,6 +207,7 @@ def run_into(
             lock_dir=lock_dir,
             udev=udev,
             warn=result.warnings.append,
+            port_type=port_type,
         )
         result.exit_code = ExitCode.OK
     except FccUnlockError as error:
@@ -206,8 +227,12 @@ def with_session(
     lock_dir: str | None = None,
     udev: bool = False,
     warn: Callable[[str], None] | None = None,
+    port_type: str = "MBIM",
 ) -> T:
-    """Open ``device``, run ``work`` in one MBIM session, CLOSE, close the port.
+    """Open ``device``, run ``work`` in one session, end it, close the port.
+
+    ``port_type`` (methods.PORT_TYPES) decides the session: MBIM (OPEN ... CLOSE, maybe
+    through mbim-proxy), AT or XMM RPC (the device node only: no proxy shares those).
 
     ``device`` is checked to be a modem control port before anything else happens
     (portcheck.py): nothing is locked, opened or written otherwise. The work gets
@@ -219,11 +244,15 @@ def with_session(
     FccUnlockError from any step propagates.
     """
 
-    checked = check_port(device)
+    checked = check_port(device, port_type)
     hard_deadline = start + timeout
     work_deadline = hard_deadline - cleanup_reserve(timeout)
     lock = take_lock(checked.path, work_deadline, lock_dir, trace, warn) if lock_dir is not None else None
     try:
+        if port_type != "MBIM":
+            return _serial_session(
+                device, port_type, checked, work_deadline, hard_deadline, work, trace, clock
+            )
         with open_transport(device, transport, work_deadline, trace, checked, udev, warn) as port:
             if trace is not None:
                 trace(
@@ -243,6 +272,32 @@ def with_session(
     finally:
         if lock is not None:
             lock.release()
+
+
+def _serial_session(
+    device: str,
+    port_type: str,
+    checked: CheckedPort,
+    work_deadline: float,
+    hard_deadline: float,
+    work: Callable[[Any], T],
+    trace: Tracer,
+    clock: Callable[[], float],
+) -> T:
+    """``work`` in an AT or XMM RPC session on the device node."""
+    from fcc_unlock.transport.chardev import CharDevice
+
+    if port_type not in SERIAL_SESSIONS:
+        raise ValueError(f"unknown port type {port_type!r}")
+    package, name = SERIAL_SESSIONS[port_type]
+    session_class = getattr(__import__(f"fcc_unlock.{package}.session", fromlist=[name]), name)
+    with CharDevice(device, port_type=port_type, checked=checked) as port:
+        session = session_class(
+            port, deadline=work_deadline, cleanup_deadline=hard_deadline, clock=clock, trace=trace
+        )
+        with session:
+            result: T = work(session)
+            return result
 
 
 def take_lock(

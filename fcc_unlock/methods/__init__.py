@@ -1,8 +1,15 @@
 """Vendor unlock procedures, one module each, all with the same surface::
 
+    PORT_TYPE = "MBIM"                    # the port it speaks on: "MBIM", "AT" or "XMMRPC"
+                                          # (absent: "MBIM"); decides the session it gets
+    KEYED = False                         # True: unlock() takes the per-OEM key too
     status(session) -> lockstate.Verdict  # the method's own lock question; changes nothing
     unlock(session) -> str                # "unlocked ..." or "already unlocked";
+    unlock(session, key) -> str           #   (KEYED: key is a host.keys.Key);
                                           # raises FccUnlockError
+
+The session is an MbimSession for MBIM methods, an at.session.AtSession for AT ones and
+an xmmrpc.session.RpcSession for XMM RPC ones (run.py opens the right one).
 
 ``unlock`` asks the ``status`` question first: a modem that shows it is not locked
 gets no unlock request. Modules are imported by name only when chosen, so a run loads
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
 
 
 METHODS = ("sierra", "foxconn", "quectel")
+PORT_TYPES = ("MBIM", "AT", "XMMRPC")
 
 
 def load(name: str) -> Method:
@@ -34,4 +42,13 @@ def load(name: str) -> Method:
         raise ValueError(f"unknown method {name!r}; one of: {', '.join(METHODS)}")
     # __import__ with a fromlist returns the submodule itself; importlib would cost
     # the hotplug path an import of its own.
-    return __import__(f"{__name__}.{name}", fromlist=["unlock"])
+    return __import__(f"{__name__}.{name.replace('-', '_')}", fromlist=["unlock"])
+
+
+def port_type(method: object) -> str:
+    """The port a loaded method speaks on (see above)."""
+    return getattr(method, "PORT_TYPE", "MBIM")
+
+
+def keyed(method: object) -> bool:
+    return bool(getattr(method, "KEYED", False))

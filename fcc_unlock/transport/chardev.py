@@ -115,6 +115,8 @@ class CharDevice:
             raise open_error(path, error) from None
         try:
             verify_opened(self._fd, port)
+            if port_type != "MBIM" and os.isatty(self._fd):
+                make_raw(self._fd)  # a USB serial AT port: bytes as they are, no echo
         except BaseException:
             self.close()
             raise
@@ -186,6 +188,32 @@ class CharDevice:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def make_raw(fd: int) -> None:
+    """Raw mode on a terminal (what cfmakeraw does): no echo, no line editing, no
+    newline translation, no signals; reads return what has arrived."""
+    import termios
+
+    try:
+        iflag, oflag, cflag, lflag, ispeed, ospeed, cc = termios.tcgetattr(fd)
+        iflag &= ~(
+            termios.IGNBRK
+            | termios.BRKINT
+            | termios.PARMRK
+            | termios.ISTRIP
+            | termios.INLCR
+            | termios.IGNCR
+            | termios.ICRNL
+            | termios.IXON
+        )
+        oflag &= ~termios.OPOST
+        lflag &= ~(termios.ECHO | termios.ECHONL | termios.ICANON | termios.ISIG | termios.IEXTEN)
+        cflag = (cflag & ~(termios.CSIZE | termios.PARENB)) | termios.CS8 | termios.CLOCAL | termios.CREAD
+        cc[termios.VMIN], cc[termios.VTIME] = 1, 0
+        termios.tcsetattr(fd, termios.TCSANOW, [iflag, oflag, cflag, lflag, ispeed, ospeed, cc])
+    except termios.error as error:
+        raise DeviceError(f"cannot set the serial port to raw mode: {error}") from None
 
 
 def open_error(path: str, error: OSError) -> Exception:
