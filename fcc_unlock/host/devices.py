@@ -6,11 +6,14 @@ several OEMs share), a model name, the unlock method and how sure we are:
 it working) or ``reported`` (the same hardware and firmware family, reported to need
 the same unlock). The udev rules file is generated from ``DEVICES``.
 
+``reported`` entries are not run by the udev rule unless the machine opts in
+(udev_rules.py, README "Reported modems"); by hand and as ModemManager's dispatcher
+they are run.
+
 ``NOT_SUPPORTED`` lists modems whose lock fcc-unlock recognises but does not undo:
-their unlock does not travel over MBIM (an AT port, Intel's XMM RPC port) or rests on
-an unverified algorithm. They are never matched for an unlock; naming them turns
-"unknown modem" into a precise hint. Sources: docs/modemmanager.md §1.1, §3
-and docs/protocol.md §4.9, §5.4.
+no open source shows a working sequence. They are never matched for an unlock; naming
+them turns "unknown modem" into a precise hint. Sources: docs/modemmanager.md §1.1, §3,
+docs/protocol.md §4.9, §5.4 and docs/devices.md §1.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class Device:
 
 CONFIRMED, REPORTED = "confirmed", "reported"
 MM = "ModemManager dispatcher"
+LENOVO_LIST = "in Lenovo's dispatcher list (same Quectel service); unverified on hardware"
 
 DEVICES = (
     # Sierra Wireless family: QMI DMS 0x555F over MBIM (ModemManager's "1199" script).
@@ -120,36 +124,142 @@ DEVICES = (
     Device("usb", 0x2C7C, 0x0313, "Quectel EM05-G (GR)", "quectel", CONFIRMED, note=MM),
     Device("usb", 0x2C7C, 0x0314, "Quectel EM05-G (RS)", "quectel", CONFIRMED, note=MM),
     Device("usb", 0x2C7C, 0x0801, "Quectel RM520N", "quectel", CONFIRMED, note=MM),
-)
-
-NOT_SUPPORTED = (
+    Device("pci", 0x1EAC, 0x100D, "Quectel EM160R-GL (Lenovo)", "quectel", REPORTED, note=LENOVO_LIST),
+    Device("usb", 0x2C7C, 0x6008, "Quectel EM061K (Lenovo)", "quectel", REPORTED, note=LENOVO_LIST),
+    Device(
+        "usb",
+        0x2C7C,
+        0x0311,
+        "Quectel EM05-G (Smart Gateway)",
+        "quectel",
+        REPORTED,
+        note="EVE links ModemManager's 2c7c script to it (docs/devices.md §1)",
+    ),
+    # Fibocom FM350-GL / Rolling RW350R-GL (MediaTek T700): AT challenge/response on the
+    # wwan AT port ("14c3" script); Dell's DW5931e takes the Intel MBIM service instead.
     Device(
         "pci",
         0x14C3,
         0x4D75,
-        "Fibocom FM350-GL (MediaTek T700)",
+        "Fibocom FM350-GL / Rolling RW350R-GL (MediaTek T700)",
         "fm350-at",
         CONFIRMED,
-        note="AT challenge/response on the wwan AT port; ModemManager's 14c3 script does it",
+        note=MM,
+    ),
+    Device(
+        "pci",
+        0x14C3,
+        0x4D75,
+        "Dell DW5931e (Fibocom FM350-GL)",
+        "intel-mbim",
+        REPORTED,
+        subsystem=(0x1028, None),
+        note="Dell's and HP's authenticator drive the Intel MBIM service for it (traced, one source)",
+    ),
+    Device(
+        "pci",
+        0x14C0,
+        0x4D75,
+        "Dell DW5933e (Fibocom FM350 variant)",
+        "intel-mbim",
+        REPORTED,
+        note="named by one third party; the sequence is unverified",
+    ),
+    # Intel XMM7360 / Fibocom L850-GL: XMM RPC ("8086:7360" script); in USB/MBIM mode
+    # (after xmm2usb) the Intel MBIM service.
+    Device("pci", 0x8086, 0x7360, "Fibocom L850-GL (Intel XMM7360)", "xmm7360-rpc", CONFIRMED, note=MM),
+    Device(
+        "usb",
+        0x2CB7,
+        0x0007,
+        "Fibocom L850-GL in USB/MBIM mode (after xmm2usb)",
+        "intel-mbim",
+        REPORTED,
+        note="xmm7360-usb-modeswitch's fcc_unlock.c, one real run",
+    ),
+    # Intel XMM7560 / Fibocom L860R+: AT for Lenovo, the Intel MBIM service for Dell.
+    Device(
+        "pci",
+        0x8086,
+        0x7560,
+        "Fibocom L860R+ (Intel XMM7560)",
+        "l860-at",
+        REPORTED,
+        note="Lenovo's library (traced, one source); working reports used Dell's key",
     ),
     Device(
         "pci",
         0x8086,
-        0x7360,
-        "Fibocom L850-GL (Intel XMM7360)",
-        "xmm7360-rpc",
-        CONFIRMED,
-        note="challenge/response on the XMM RPC port; ModemManager's 8086:7360 script does it",
+        0x7560,
+        "Dell DW5823e (Fibocom L860R+)",
+        "intel-mbim",
+        REPORTED,
+        subsystem=(0x1028, None),
+        note="Dell's ModemAuthenticator (traced), HP's library agrees on the messages",
     ),
+    Device(
+        "pci",
+        0x8086,
+        0x7560,
+        "Dell DW5823e (Fibocom L860R+, blank subsystem)",
+        "intel-mbim",
+        REPORTED,
+        subsystem=(0x0000, 0x0000),
+        note="Dell's ModemAuthenticator lists this subsystem too",
+    ),
+    # Foxconn T99W696 (SDX62): QMI 0x5571 on the vendor QMI service 0xE4.
     Device(
         "pci",
         0x17CB,
         0x0308,
         "Foxconn T99W696 (SDX62)",
-        "foxconn-t99w696",
+        "foxconn-e4",
         REPORTED,
         subsystem=(0x105B, None),
-        note="QMI-over-MBIM on QMI service 0xE4 with another key (one clean-room source, unverified)",
+        note="one clean-room source (twh/wwan-unlock), hardware-verified by its author only",
+    ),
+    # Rolling RW101R-GL: AT challenge/response on its USB serial AT port.
+    *(
+        Device(
+            "usb",
+            0x33F8,
+            product,
+            "Rolling RW101R-GL",
+            "rw101-at",
+            REPORTED,
+            note="Lenovo's library (traced); two versions of the trace disagree on the sequence",
+        )
+        for product in (0x01A4, 0x01A8, 0x01A9, 0x0301, 0x0302)
+    ),
+)
+
+NOT_SUPPORTED = (
+    Device(
+        "usb",
+        0x413C,
+        0x81D7,
+        "Dell DW5821e (Foxconn T77W968)",
+        "foxconn",
+        REPORTED,
+        note="0x555F answers MissingArgument; whether Foxconn's unlock opens it was never reported",
+    ),
+    Device(
+        "pci",
+        0x105B,
+        0xE0F5,
+        "Dell DW5932e (Foxconn SDX62)",
+        "foxconn-e4",
+        REPORTED,
+        note="its magic is only guessed (FDE1); the vendor tool refuses unlisted Dell SKUs",
+    ),
+    Device(
+        "pci",
+        0x17CB,
+        0x0309,
+        "Dell DW5934e (Foxconn SDX72)",
+        "foxconn-e4",
+        REPORTED,
+        note="the vendor tool also gates on firmware; no open sequence is known",
     ),
 )
 

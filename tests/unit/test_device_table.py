@@ -25,8 +25,25 @@ MODEMMANAGER = {
     ("usb", 0x2C7C, 0x0313): "quectel",
     ("usb", 0x2C7C, 0x0314): "quectel",
     ("usb", 0x2C7C, 0x0801): "quectel",
+    ("pci", 0x14C3, 0x4D75): "fm350-at",
+    ("pci", 0x8086, 0x7360): "xmm7360-rpc",
 }
-NOT_MBIM = {("pci", 0x14C3, 0x4D75): "fm350-at", ("pci", 0x8086, 0x7360): "xmm7360-rpc"}
+# Beyond ModemManager's list (docs/devices.md §1): (ids with subsystem) -> (method, confidence).
+BEYOND = {
+    ("pci", 0x14C3, 0x4D75, 0x1CF8, 0x3500): ("fm350-at", "confirmed"),  # Lenovo's card
+    ("pci", 0x14C3, 0x4D75, 0x2099, 0x3552): ("fm350-at", "confirmed"),  # Rolling RW350R-GL
+    ("pci", 0x14C3, 0x4D75, 0x1028, 0x5931): ("intel-mbim", "reported"),  # Dell DW5931e
+    ("pci", 0x14C0, 0x4D75, 0x1028, 0x5933): ("intel-mbim", "reported"),  # Dell DW5933e
+    ("pci", 0x8086, 0x7560, 0x1CF8, 0x2000): ("l860-at", "reported"),  # Lenovo L860R+
+    ("pci", 0x8086, 0x7560, 0x1028, 0x5823): ("intel-mbim", "reported"),  # Dell DW5823e
+    ("pci", 0x8086, 0x7560, 0x0000, 0x0000): ("intel-mbim", "reported"),
+    ("pci", 0x17CB, 0x0308, 0x105B, 0xE142): ("foxconn-e4", "reported"),  # T99W696
+    ("usb", 0x33F8, 0x01A8, None, None): ("rw101-at", "reported"),
+    ("usb", 0x2CB7, 0x0007, None, None): ("intel-mbim", "reported"),  # L850-GL in MBIM mode
+    ("pci", 0x1EAC, 0x100D, None, None): ("quectel", "reported"),
+    ("usb", 0x2C7C, 0x6008, None, None): ("quectel", "reported"),
+    ("usb", 0x2C7C, 0x0311, None, None): ("quectel", "reported"),
+}
 
 
 @pytest.mark.parametrize(("ids", "method"), MODEMMANAGER.items())
@@ -36,10 +53,23 @@ def test_every_modemmanager_id_has_its_method(ids, method):
     assert entry.confidence == devices.CONFIRMED
 
 
-@pytest.mark.parametrize(("ids", "mechanism"), NOT_MBIM.items())
-def test_modemmanager_ids_without_an_mbim_unlock_are_recognised_not_matched(ids, mechanism):
-    assert lookup(*ids) is None
-    assert lookup_not_supported(*ids).method == mechanism
+@pytest.mark.parametrize(("ids", "expected"), BEYOND.items())
+def test_the_families_beyond_modemmanager_have_their_method_and_confidence(ids, expected):
+    entry = lookup(*ids)
+    assert entry is not None and (entry.method, entry.confidence) == expected
+
+
+def test_every_method_of_the_table_has_a_port_type():
+    from fcc_unlock.methods import PORTS
+
+    for device in DEVICES:
+        assert device.method in PORTS, device
+
+
+def test_recognised_modems_without_an_open_unlock_are_not_matched():
+    for ids in (("usb", 0x413C, 0x81D7), ("pci", 0x105B, 0xE0F5), ("pci", 0x17CB, 0x0309)):
+        assert lookup(*ids) is None
+        assert lookup_not_supported(*ids) is not None
 
 
 def test_sierra_ids_beyond_modemmanager():
@@ -53,9 +83,9 @@ def test_bus_matters():
 
 
 def test_subsystem_entry_needs_its_subsystem():
-    assert lookup_not_supported("pci", 0x17CB, 0x0308, 0x105B, 0xE0FF).model.startswith("Foxconn T99W696")
-    assert lookup_not_supported("pci", 0x17CB, 0x0308, 0x1199, 0x0001) is None
-    assert lookup_not_supported("pci", 0x17CB, 0x0308) is None
+    assert lookup("pci", 0x17CB, 0x0308, 0x105B, 0xE0FF).model.startswith("Foxconn T99W696")
+    assert lookup("pci", 0x17CB, 0x0308, 0x1199, 0x0001) is None
+    assert lookup("pci", 0x17CB, 0x0308) is None
 
 
 def test_subsystem_specific_entry_wins_over_a_plain_one(monkeypatch):

@@ -96,17 +96,21 @@ def test_quectel_pci(fake_udev):
 
 def test_shared_id_is_told_apart_by_subsystem_vendor(fake_udev):
     method, ids, hint = resolve.method_for(fake_udev(pci_wwan_port("0x17cb", "0x0308", "0x105b", "0xe142")))
-    assert (method, ids) == (None, "17cb:0308")
-    assert "T99W696" in hint and "does not do" in hint
+    assert (method, ids, hint) == ("foxconn-e4", "17cb:0308", "")
     method, _, hint = resolve.method_for(fake_udev(pci_wwan_port("0x17cb", "0x0308", "0x1199", "0x0001")))
     assert method is None
     assert "not in the device table" in hint
 
 
-def test_unlock_that_is_not_over_mbim_gets_a_precise_hint(fake_udev):
-    method, ids, hint = resolve.method_for(fake_udev(pci_wwan_port("0x14c3", "0x4d75")))
-    assert (method, ids) == (None, "14c3:4d75")
-    assert "fm350-at" in hint and "AT" in hint
+def test_one_id_takes_another_method_in_another_oems_machine(fake_udev):
+    assert resolve.method_for(fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1cf8", "0x3500")))[0] == "fm350-at"
+    assert resolve.method_for(fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1028", "0x5931")))[0] == "intel-mbim"
+
+
+def test_a_recognised_modem_without_an_open_unlock_gets_a_precise_hint(fake_udev):
+    method, ids, hint = resolve.method_for(fake_udev(pci_wwan_port("0x105b", "0xe0f5")))
+    assert (method, ids) == (None, "105b:e0f5")
+    assert "DW5932e" in hint and "does not do" in hint
 
 
 def test_unknown_usb_modem(fake_udev):

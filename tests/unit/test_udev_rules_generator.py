@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 import pytest
@@ -118,7 +119,8 @@ def test_pci_ports_are_wwan_mbim_ports_most_specific_match_first():
     assert 'SUBSYSTEM=="wwan", SUBSYSTEMS=="usb", GOTO="fcc_unlock_end"' in text
     assert 'SUBSYSTEM=="wwan", ATTR{type}=="MBIM", GOTO="fcc_unlock_pci"' in text
     pci = [line for line in text.splitlines() if line.startswith('ATTRS{vendor}=="0x17cb"')]
-    assert [line.count("subsystem_") for line in pci] == [2, 1, 0]
+    # The plain entry is reported: an opted-in RUN line, then its stop line.
+    assert [line.count("subsystem_") for line in pci] == [2, 1, 0, 0]
     assert pci[0].startswith(
         'ATTRS{vendor}=="0x17cb", ATTRS{device}=="0x0308", ATTRS{subsystem_vendor}=="0x105b",'
         ' ATTRS{subsystem_device}=="0xe142",'
@@ -126,10 +128,149 @@ def test_pci_ports_are_wwan_mbim_ports_most_specific_match_first():
     )
 
 
-def test_methods_that_cannot_run_get_no_rule_but_are_listed():
+def test_methods_that_cannot_run_get_no_run_line_but_still_stop_the_rules():
     text = udev_rules.render(table=TABLE)
-    assert "0x7360" not in text.replace("8086:7360", "")
-    assert "#   pci 8086:7360 Fibocom L850-GL: xmm-rpc" in text
+    assert "--method xmm-rpc" not in text
+    assert "# Fibocom L850-GL: xmm-rpc is not in this version" in text
+    assert fire(text, pci_event("MBIM", "wwan0mbim0", 0x8086, 0x7360)) == []
+
+
+# --- what udev would run: a small evaluator of the generated rules -----------------------
+
+
+def matches(pattern, value):
+    return value is not None and any(fnmatch.fnmatchcase(value, p) for p in pattern.split("|"))
+
+
+def fire(text, event):
+    """The RUN commands udev would run for ``event`` (a dict of the keys our rules use)."""
+    lines = rules(text)
+    labels = {fields[0][3]: i for i, fields in enumerate(lines) if fields[0][0] == "LABEL"}
+    runs, i = [], 0
+    while i < len(lines):
+        fields, i = lines[i], i + 1
+        if fields[0][0] == "LABEL":
+            continue
+        tests = [f for f in fields if f[2] in ("==", "!=")]
+        ok = all(
+            matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests
+        )
+        if not ok:
+            continue
+        for key, _, _, value in fields:
+            if key == "RUN":
+                runs.append(value)
+        for key, _, _, value in fields:
+            if key == "GOTO":
+                i = labels[value]
+    return runs
+
+
+def pci_event(port_type, kernel, vendor, device, subsystem=(0x17AA, 0x1234), opted_in=False):
+    event = {
+        ("ACTION", None): "add",
+        ("SUBSYSTEM", None): "wwan",
+        ("KERNEL", None): kernel,
+        ("ATTR", "type"): port_type,
+        ("SUBSYSTEMS", None): "pci",
+        ("ATTRS", "vendor"): f"0x{vendor:04x}",
+        ("ATTRS", "device"): f"0x{device:04x}",
+        ("ATTRS", "subsystem_vendor"): f"0x{subsystem[0]:04x}",
+        ("ATTRS", "subsystem_device"): f"0x{subsystem[1]:04x}",
+    }
+    if opted_in:
+        event[("ENV", udev_rules.OPT_IN)] = "1"
+    return event
+
+
+def usb_event(vendor, product, opted_in=False):
+    event = {
+        ("ACTION", None): "add",
+        ("SUBSYSTEM", None): "usbmisc",
+        ("KERNEL", None): "cdc-wdm0",
+        ("DRIVERS", None): "cdc_mbim",
+        ("SUBSYSTEMS", None): "usb",
+        ("ATTRS", "idVendor"): f"{vendor:04x}",
+        ("ATTRS", "idProduct"): f"{product:04x}",
+    }
+    if opted_in:
+        event[("ENV", udev_rules.OPT_IN)] = "1"
+    return event
+
+
+# Each PCI modem's ports, as its driver creates them (docs/devices.md §2).
+PORTS_OF = {
+    (0x14C3, 0x4D75): [("AT", "wwan0at0"), ("AT", "wwan0at1"), ("MBIM", "wwan0mbim0")],
+    (0x8086, 0x7560): [("AT", "wwan0at0"), ("AT", "wwan0at1"), ("MBIM", "wwan0mbim0")],
+    (0x8086, 0x7360): [("XMMRPC", "wwan0xmmrpc0"), ("AT", "wwan0at0"), ("MBIM", "wwan0mbim0")],
+    (0x17CB, 0x0308): [("MBIM", "wwan0mbim0"), ("QMI", "wwan0qmi0")],
+    (0x105B, 0xE0AB): [("MBIM", "wwan0mbim0")],
+}
+
+
+def runs_on_every_port(text, ids, subsystem, opted_in=True):
+    return [
+        run
+        for port_type, kernel in PORTS_OF[ids]
+        for run in fire(text, pci_event(port_type, kernel, *ids, subsystem=subsystem, opted_in=opted_in))
+    ]
+
+
+@pytest.mark.parametrize(
+    "ids, subsystem, method",
+    [
+        ((0x14C3, 0x4D75), (0x1CF8, 0x3500), "fm350-at"),
+        ((0x14C3, 0x4D75), (0x2099, 0x3552), "fm350-at"),
+        ((0x14C3, 0x4D75), (0x1028, 0x5931), "intel-mbim"),
+        ((0x8086, 0x7560), (0x1CF8, 0x2000), "l860-at"),
+        ((0x8086, 0x7560), (0x1028, 0x5823), "intel-mbim"),
+        ((0x8086, 0x7560), (0x0000, 0x0000), "intel-mbim"),
+        ((0x8086, 0x7360), (0x17AA, 0x1234), "xmm7360-rpc"),
+        ((0x17CB, 0x0308), (0x105B, 0xE142), "foxconn-e4"),
+    ],
+)
+def test_each_pci_modem_triggers_once_with_its_machines_method(ids, subsystem, method):
+    text = udev_rules.render()
+    if method not in METHODS:
+        pytest.skip(f"{method} is not in this version")
+    runs = runs_on_every_port(text, ids, subsystem)
+    assert len(runs) == 1, runs
+    assert f"--method {method} --ids {ids[0]:04x}:{ids[1]:04x} $devnode" in runs[0]
+
+
+def test_reported_entries_run_only_where_the_machine_opted_in():
+    text = udev_rules.render()
+    assert runs_on_every_port(text, (0x17CB, 0x0308), (0x105B, 0xE142), opted_in=False) == []
+    assert fire(text, usb_event(0x1199, 0x9071)) == []
+    assert len(fire(text, usb_event(0x1199, 0x9071, opted_in=True))) == 1
+    # A confirmed entry needs no opt-in.
+    assert len(runs_on_every_port(text, (0x105B, 0xE0AB), (0x17AA, 0x1234), opted_in=False)) == 1
+    assert len(fire(text, usb_event(0x1199, 0x9079))) == 1
+
+
+def test_a_not_opted_in_reported_entry_still_keeps_the_plain_entry_away():
+    # Dell's FM350 (reported, intel-mbim) must not get the plain entry's AT unlock.
+    text = udev_rules.render()
+    assert runs_on_every_port(text, (0x14C3, 0x4D75), (0x1028, 0x5931), opted_in=False) == []
+
+
+def test_every_confirmed_entry_fires_on_its_port_without_opt_in():
+    text = udev_rules.render()
+    for device in DEVICES:
+        if device.confidence != "confirmed" or device.method not in METHODS:
+            continue
+        if device.bus == "usb":
+            runs = fire(text, usb_event(device.vendor, device.product))
+        else:
+            subsystem = device.subsystem or (0x17AA, 0x1234)
+            subsystem = (subsystem[0], 0x1234 if subsystem[1] is None else subsystem[1])
+            port = {"MBIM": "wwan0mbim0", "AT": "wwan0at0", "XMMRPC": "wwan0xmmrpc0"}[
+                udev_rules.port_of(device)
+            ]
+            runs = fire(
+                text, pci_event(udev_rules.port_of(device), port, device.vendor, device.product, subsystem)
+            )
+        assert runs == [f"/usr/bin/fcc-unlock --udev --method {device.method} --ids {device.ids} $devnode"]
 
 
 def test_program_path_is_an_option_and_is_checked():
