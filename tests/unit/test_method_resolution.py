@@ -103,8 +103,10 @@ def test_shared_id_is_told_apart_by_subsystem_vendor(fake_udev):
 
 
 def test_one_id_takes_another_method_in_another_oems_machine(fake_udev):
-    assert resolve.method_for(fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1cf8", "0x3500")))[0] == "fm350-at"
-    assert resolve.method_for(fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1028", "0x5931")))[0] == "intel-mbim"
+    lenovo = fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1cf8", "0x3500"))
+    dell = fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1028", "0x5931"))
+    assert resolve.method_for(lenovo)[0] == "fm350-at"
+    assert resolve.method_for(dell)[0] == "intel-mbim"
 
 
 def test_a_recognised_modem_without_an_open_unlock_gets_a_precise_hint(fake_udev):
