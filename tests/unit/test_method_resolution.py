@@ -104,8 +104,8 @@ def test_shared_id_is_told_apart_by_subsystem_vendor(fake_udev):
 
 def test_one_id_takes_another_method_in_another_oems_machine(fake_udev):
     lenovo = fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1cf8", "0x3500"))
-    dell = fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1028", "0x5931"))
     assert resolve.method_for(lenovo)[0] == "fm350-at"
+    dell = fake_udev(pci_wwan_port("0x14c3", "0x4d75", "0x1028", "0x5931"))
     assert resolve.method_for(dell)[0] == "intel-mbim"
 
 
