@@ -56,6 +56,7 @@ DEFAULTS = {
     "modemmanager": None,
     "demo": False,
     "vendor": "sierra",
+    "key": None,
 }
 
 
@@ -96,11 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     exit_codes = "\n".join(f"  {int(code):>3}  {text}" for code, text in DESCRIPTIONS.items())
     parser = Parser(
         prog="fcc-unlock",
-        description="FCC-unlock a laptop WWAN modem through its MBIM control port.",
+        description="FCC-unlock a laptop WWAN modem through its control port (MBIM, AT or XMM RPC).",
         epilog=f"exit status:\n{exit_codes}",
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("device", nargs="?", help="MBIM control port, e.g. /dev/cdc-wdm0")
+    parser.add_argument(
+        "device", nargs="?", help="the modem's control port, e.g. /dev/cdc-wdm0, /dev/wwan0at0"
+    )
     parser.add_argument(
         "-m", "--method", choices=METHOD_NAMES, help="unlock procedure (default: from the device table)"
     )
@@ -153,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--modemmanager", nargs="+", metavar="ARG", help="ModemManager dispatcher call: DBUS_PATH PORT..."
     )
+    parser.add_argument(
+        "--key",
+        type=argparse_type(parse_key),
+        metavar="HEX",
+        help="the per-OEM FCC key, 4 bytes in hex (default: from SMBIOS or the laptop maker)",
+    )
     parser.add_argument("--demo", action="store_true", help="unlock the built-in simulated modem")
     parser.add_argument("--vendor", help="personality of the --demo modem")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -175,6 +184,12 @@ def parse_ids(text: str) -> str:
 
     check(text)
     return text.lower()
+
+
+def parse_key(text: str) -> object:
+    from fcc_unlock.host.keys import parse_key as parse
+
+    return parse(text)
 
 
 def argparse_type(parse: Callable[[str], object]) -> Callable[[str], object]:

@@ -3,9 +3,10 @@
 ModemManager runs ``/etc/ModemManager/fcc-unlock.d/<vid>:<pid> <modem D-Bus path>
 <port>...`` when a modem refuses to power up (docs/modemmanager.md §1.2): ports are bare names
 of type AT, QMI, MBIM or XMMRPC; stdout and stderr go nowhere; after 5 s the helper is
-killed; its exit status only reaches MM's debug log. So here we pick the MBIM port,
-find the method from the modem's ids, go through mbim-proxy (MM holds the port), log
-to syslog, and end within ``BUDGET`` seconds of starting, watchdog included.
+killed; its exit status only reaches MM's debug log. So here we find the method from
+the modem's ids, pick the port it speaks on (the MBIM port, through mbim-proxy since
+MM holds it; the AT or XMMRPC port, opened directly: nothing shares those), log to
+syslog, and end within ``BUDGET`` seconds of starting, watchdog included.
 
 Recognised as ``fcc-unlock <D-Bus path> <port>...`` (when the dispatcher file is a
 link to the program itself) and as ``fcc-unlock --modemmanager <D-Bus path> <port>...``
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from fcc_unlock.cli.args import Args
+    from fcc_unlock.host.keys import Key
     from fcc_unlock.host.log import Log
     from fcc_unlock.run import Tracer
 
@@ -57,36 +59,44 @@ def run_dispatcher(
     as_json: bool = False,
     sysfs: str = "/sys",
     dev: str = "/dev",
+    key: Key | None = None,
 ) -> int:
     """One dispatcher call: ``call`` is ``[D-Bus path, port, ...]``."""
     from fcc_unlock.cli.output import WATCHDOG_GRACE, report, watchdog
-    from fcc_unlock.host.sysfs import device_node, pick_mbim_port
+    from fcc_unlock.host.devices import METHOD_PORTS
+    from fcc_unlock.host.sysfs import device_node, pick_mbim_port, pick_port
     from fcc_unlock.run import Outcome, unlock
 
     dbus_path, ports = call[0], list(call[1:])
-    port = pick_mbim_port(ports, sysfs)
-    if not dbus_path.startswith(DBUS_PREFIX) or port is None:
-        named = " ".join(ports) or "(no ports)"
+    named = " ".join(ports) or "(no ports)"
+    if not dbus_path.startswith(DBUS_PREFIX) or not ports:
         if dbus_path.startswith(DBUS_PREFIX):
-            code, why = (
-                ExitCode.UNSUPPORTED,
-                f"ModemManager call without an MBIM port (got {' '.join(ports) or 'none'})",
-            )
+            code, why = ExitCode.UNSUPPORTED, "ModemManager call without ports"
         else:
             code, why = ExitCode.USAGE, f"not a ModemManager modem path: {dbus_path}"
         return report(Outcome.failed(named, method, ids_hint, code, why), log, as_json)
-    devnode = device_node(port, dev)
+    # Which modem: asked of its MBIM port where it has one, else of the first port.
     ids = ids_hint
     if method is None:
-        method, ids, reason = resolve(devnode, ids_hint)
+        probe = device_node(pick_mbim_port(ports, sysfs) or ports[0], dev)
+        method, ids, reason = resolve(probe, ids_hint)
         if method is None:
-            return report(Outcome.failed(devnode, None, ids, ExitCode.UNSUPPORTED, reason), log, as_json)
+            return report(Outcome.failed(probe, None, ids, ExitCode.UNSUPPORTED, reason), log, as_json)
+    # The port the method speaks on (docs/devices.md §2): MM passes all of them.
+    port_type = METHOD_PORTS.get(method, "MBIM")
+    port = pick_port(ports, port_type, sysfs)
+    if port is None:
+        why = f"ModemManager call without an {port_type} port for {method} (got {named})"
+        return report(Outcome.failed(named, method, ids, ExitCode.UNSUPPORTED, why), log, as_json)
+    devnode = device_node(port, dev)
     left = started + BUDGET - WATCHDOG_GRACE - time.monotonic()
     timeout = min(timeout, left)
     if trace is not None:
         trace("note", f"ModemManager modem {dbus_path}: unlocking {devnode} within {timeout:.2f} s")
     with watchdog(timeout):
-        outcome = unlock(devnode, method, timeout, trace, ids, transport=TRANSPORT, lock_dir=lock_dir)
+        outcome = unlock(
+            devnode, method, timeout, trace, ids, transport=TRANSPORT, lock_dir=lock_dir, key=key
+        )
     return report(outcome, log, as_json)
 
 
@@ -120,4 +130,5 @@ def command(args: Args, started: float) -> int:
         lock_dir=lock_dir(),
         trace=log.trace if args.verbose else None,
         as_json=args.json,
+        key=args.key,
     )

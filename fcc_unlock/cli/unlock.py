@@ -29,10 +29,11 @@ def command(args: Args) -> int:
         method, ids, hint = resolve_method(args.device)
         if method is None:
             return report(Outcome.failed(args.device, None, ids, ExitCode.UNSUPPORTED, hint), log, args.json)
+    device = method_port(args.device, method)
     with watchdog(args.timeout):
         trace = log.trace if args.verbose else None
         outcome = unlock(
-            args.device,
+            device,
             method,
             args.timeout,
             trace,
@@ -41,8 +42,23 @@ def command(args: Args) -> int:
             lock_dir=lock_dir(),
             radio_on=args.radio_on,
             udev=args.udev,
+            key=args.key,
         )
     return report(outcome, log, args.json)
+
+
+def method_port(device: str, method: str) -> str:
+    """The modem's port that ``method`` speaks on: ``device`` for the MBIM methods; for
+    an AT or XMM RPC method given another port of the modem (the udev rule triggers
+    a USB modem by its MBIM node), that modem's AT or XMMRPC port (docs/devices.md §2)."""
+    from fcc_unlock.host.devices import METHOD_PORTS
+
+    port_type = METHOD_PORTS.get(method, "MBIM")
+    if port_type == "MBIM":
+        return device
+    from fcc_unlock.host.sysfs import port_for
+
+    return port_for(device, port_type)
 
 
 def resolve_method(device: str) -> tuple[str | None, str | None, str]:

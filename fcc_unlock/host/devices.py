@@ -76,6 +76,20 @@ class Device:
         }
 
 
+# The port each method speaks on, for the device table and the udev rule, which must not
+# import the methods; tests/unit/test_method_surface.py checks it against each method's PORT_TYPE.
+METHOD_PORTS = {
+    "sierra": "MBIM",
+    "foxconn": "MBIM",
+    "quectel": "MBIM",
+    "intel-mbim": "MBIM",
+    "foxconn-e4": "MBIM",
+    "fm350-at": "AT",
+    "l860-at": "AT",
+    "rw101-at": "AT",
+    "xmm7360-rpc": "XMMRPC",
+}
+
 CONFIRMED, REPORTED = "confirmed", "reported"
 MM = "ModemManager dispatcher"
 LENOVO_LIST = "in Lenovo's dispatcher list (same Quectel service); unverified on hardware"
@@ -328,10 +342,8 @@ def resolve(found: DeviceIds) -> tuple[Device | None, str]:
 
 
 def not_unlocked(ids: str, device: Device) -> str:
-    """How a recognised modem whose unlock fcc-unlock does not do is reported."""
-    return (
-        f"{ids} {device.model} needs the {device.method} unlock, which fcc-unlock does not do ({device.note})"
-    )
+    """How a recognised modem without an open unlock is reported."""
+    return f"{ids} {device.model} is FCC-locked, but no open unlock for it is known ({device.note})"
 
 
 def table_lines() -> list[str]:

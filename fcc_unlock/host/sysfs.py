@@ -76,6 +76,23 @@ def pick_mbim_port(ports: Sequence[str], sysfs: str = "/sys") -> str | None:
     return min(ranked)[2] if ranked else None
 
 
+def pick_port(ports: Sequence[str], port_type: str, sysfs: str = "/sys") -> str | None:
+    """The port of ``port_type`` among ModemManager's ``ports`` (bare names), or None:
+    pick_mbim_port() for MBIM; else a wwan port of that type, the lowest-numbered first,
+    and for AT a USB serial port after those."""
+    if port_type == "MBIM":
+        return pick_mbim_port(ports, sysfs)
+    ranked = []
+    for port in ports:
+        name = os.path.basename(port)
+        found = read_attribute(os.path.join(sysfs, "class", "wwan", name, "type"))
+        if found == port_type:
+            ranked.append((0, _port_order(name), port))
+        elif found is None and port_type == "AT" and name.startswith(SERIAL_PREFIXES):
+            ranked.append((1, _port_order(name), port))
+    return min(ranked)[2] if ranked else None
+
+
 def device_node(port: str, dev: str = "/dev") -> str:
     """``cdc-wdm0`` -> ``/dev/cdc-wdm0``; a path stays as it is."""
     return port if os.sep in port else os.path.join(dev, port)
@@ -137,3 +154,75 @@ def parse_ids(text: str) -> tuple[int, int]:
 
 def format_ids(vendor: int, product: int) -> str:
     return f"{vendor:04x}:{product:04x}"
+
+
+# --- the port a method speaks on, among the modem's ports ---------------------------
+
+SERIAL_PREFIXES = ("ttyUSB", "ttyACM")
+
+
+def port_for(devnode: str, port_type: str, sysfs: str = "/sys", dev: str = "/dev") -> str:
+    """The node of the modem behind ``devnode`` that a method of ``port_type`` speaks on.
+
+    ``devnode`` itself when it is such a port, an MBIM method's, or not a port sysfs
+    knows (a pty: the check that follows decides). Else the modem's first wwan port of
+    that type (``wwan0at0`` before ``wwan0at1``) or, for AT, its first USB serial port
+    by interface (docs/devices.md §2). Without one, ``devnode``: the port check then
+    says what it is.
+    """
+    name = os.path.basename(os.path.realpath(devnode))
+    if port_type == "MBIM":
+        return devnode
+    found_type = read_attribute(os.path.join(sysfs, "class", "wwan", name, "type"))
+    if found_type == port_type:
+        return devnode
+    modem = find_modem(devnode, sysfs)
+    if modem is None:
+        return devnode
+    candidates = [
+        (0, _port_order(port), port)
+        for port in _ports_under(modem[1], "wwan", sysfs)
+        if read_attribute(os.path.join(sysfs, "class", "wwan", port, "type")) == port_type
+    ]
+    if not candidates and port_type == "AT":
+        candidates = [
+            (1, _interface_of(modem[1], port, sysfs), port)
+            for port in _ports_under(modem[1], "tty", sysfs)
+            if port.startswith(SERIAL_PREFIXES)
+        ]
+    if not candidates:
+        return devnode
+    return os.path.join(dev, min(candidates)[2])
+
+
+def _ports_under(modem: str, device_class: str, sysfs: str) -> list[str]:
+    """Names in ``/sys/class/<device_class>`` whose device lies under ``modem``."""
+    base = os.path.join(sysfs, "class", device_class)
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return []
+    return [n for n in names if os.path.realpath(os.path.join(base, n)).startswith(modem + os.sep)]
+
+
+def _port_order(name: str) -> tuple[int, str]:
+    digits = ""
+    for char in reversed(name):
+        if not char.isdigit():
+            break
+        digits = char + digits
+    return (int(digits) if digits else 0, name)
+
+
+def _interface_of(modem: str, port: str, sysfs: str) -> tuple[int, str]:
+    """(USB interface number, name) of a serial port, for ordering."""
+    path = os.path.realpath(os.path.join(sysfs, "class", "tty", port))
+    while path.startswith(modem + os.sep):
+        number = read_attribute(os.path.join(path, "bInterfaceNumber"))
+        if number is not None:
+            try:
+                return int(number, 16), port
+            except ValueError:
+                break
+        path = os.path.dirname(path)
+    return 1 << 16, port

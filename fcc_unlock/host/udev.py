@@ -82,7 +82,7 @@ def resolve_device(devnode: str, ids_hint: str | None = None) -> tuple[str | Non
     """(ids ``vvvv:pppp``, table entry, hint) for the modem behind ``devnode``: the one
     resolver every mode uses. ``ids_hint`` (ModemManager's dispatcher file name) serves
     when udev cannot tell. Without an entry, ``hint`` says why: no such node, not a
-    USB/PCI modem, a modem whose unlock fcc-unlock does not do, or one the table does
+    USB/PCI modem, a modem without an open unlock, or one the table does
     not list.
     """
     import os

@@ -35,19 +35,6 @@ if TYPE_CHECKING:
 
 METHODS = ("sierra", "foxconn", "quectel")
 PORT_TYPES = ("MBIM", "AT", "XMMRPC")
-# The port each method speaks on, for the device table and the udev rule, which must not
-# import the methods; tests/unit/test_method_surface.py checks it against PORT_TYPE.
-PORTS = {
-    "sierra": "MBIM",
-    "foxconn": "MBIM",
-    "quectel": "MBIM",
-    "intel-mbim": "MBIM",
-    "foxconn-e4": "MBIM",
-    "fm350-at": "AT",
-    "l860-at": "AT",
-    "rw101-at": "AT",
-    "xmm7360-rpc": "XMMRPC",
-}
 
 
 def load(name: str) -> Method:

@@ -102,9 +102,9 @@ def specificity(device: Device) -> int:
 
 
 def port_of(device: Device) -> str:
-    from fcc_unlock.methods import PORTS
+    from fcc_unlock.host.devices import METHOD_PORTS
 
-    return PORTS.get(device.method, "MBIM")
+    return METHOD_PORTS.get(device.method, "MBIM")
 
 
 def entry_lines(program: str, device: Device, match: str, runnable: bool) -> list[str]:

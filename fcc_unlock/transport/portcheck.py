@@ -5,7 +5,8 @@ else, must not become a write. A DEVICE is used only if it is
 
 * a character device whose ``/sys/dev/char/MAJOR:MINOR`` is a cdc-wdm node (the
   ``usbmisc`` class; cdc_mbim's, not qmi_wwan's) or a wwan port of the type the
-  method speaks (``MBIM`` for the methods we have), or
+  method speaks (``MBIM``, ``AT``, ``XMMRPC``), or, for an AT method, a USB serial
+  port (``tty`` class) of a USB modem the device table unlocks over AT, or
 * a Unix98 pseudo-terminal slave (majors 136-143, Documentation/admin-guide/devices.txt):
   what the simulator and the tests use.
 
@@ -27,7 +28,7 @@ from fcc_unlock.errors import DeviceError, Unsupported
 from fcc_unlock.host.sysfs import link_name, read_attribute
 
 PTY_SLAVE_MAJORS = range(136, 144)  # UNIX98_PTY_SLAVE_MAJOR .. + UNIX98_PTY_MAJOR_COUNT
-CDC_WDM, WWAN, PTY = "cdc-wdm", "wwan", "pty"
+CDC_WDM, WWAN, PTY, SERIAL = "cdc-wdm", "wwan", "pty", "serial"
 MBIM_DRIVERS = (None, "cdc_mbim")  # None: sysfs does not say (no driver link)
 
 
@@ -104,8 +105,33 @@ def classify(mode: int, rdev: int, path: str, port_type: str, sysfs: str = "/sys
         what = f"a wwan {found} port" if found else "a wwan device"
         raise NotAModemPort(f"{what} ({name}), not the {port_type} port this unlock needs")
     if subsystem == "tty":
-        raise NotAModemPort(f"a terminal or serial port ({name}), not an MBIM control port")
+        if port_type == "AT":
+            modem = serial_modem(device, sysfs)
+            if modem is not None:
+                return SERIAL, name
+            raise NotAModemPort(f"a terminal or serial port ({name}) of no modem in the device table")
+        raise NotAModemPort(f"a terminal or serial port ({name}), not the {port_type} port this unlock needs")
     raise NotAModemPort(f"a character device of the {subsystem} class ({name}), not a modem control port")
+
+
+def serial_modem(device: str, sysfs: str = "/sys") -> str | None:
+    """The table's ids (``vvvv:pppp``) of the USB modem a serial port belongs to, when that
+    modem's unlock speaks AT on a serial port (the RW101R-GL); else None."""
+    from fcc_unlock.host.devices import DEVICES, METHOD_PORTS
+
+    top = os.path.realpath(os.path.join(sysfs, "devices"))
+    path = device
+    while path.startswith(top + os.sep):
+        vendor = read_attribute(os.path.join(path, "idVendor"))
+        product = read_attribute(os.path.join(path, "idProduct"))
+        if vendor is not None and product is not None:
+            ids = f"{vendor}:{product}".lower()
+            for entry in DEVICES:
+                if entry.bus == "usb" and entry.ids == ids and METHOD_PORTS.get(entry.method) == "AT":
+                    return ids
+            return None
+        path = os.path.dirname(path)
+    return None
 
 
 def file_kind(mode: int) -> str:

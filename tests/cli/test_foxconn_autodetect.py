@@ -101,9 +101,9 @@ def test_status_names_the_modem_from_the_table(sim_factory, udev, capsys):
 
 def test_modem_without_an_mbim_unlock_is_told_so(sim_factory, udev, capsys):
     sim = sim_factory("sierra")
-    udev(sim.path, pci("0x14c3", "0x4d75"))
+    udev(sim.path, pci("0x105b", "0xe0f5"))  # Dell DW5932e
     assert cli.main(["--log", "stderr", sim.path]) == 3
-    assert "needs the fm350-at unlock, which fcc-unlock does not do" in capsys.readouterr().err
+    assert "no open unlock for it is known" in capsys.readouterr().err
     assert sim.modem.transcript == []  # nothing was sent
 
 

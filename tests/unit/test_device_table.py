@@ -60,10 +60,10 @@ def test_the_families_beyond_modemmanager_have_their_method_and_confidence(ids, 
 
 
 def test_every_method_of_the_table_has_a_port_type():
-    from fcc_unlock.methods import PORTS
+    from fcc_unlock.host.devices import METHOD_PORTS
 
     for device in DEVICES:
-        assert device.method in PORTS, device
+        assert device.method in METHOD_PORTS, device
 
 
 def test_recognised_modems_without_an_open_unlock_are_not_matched():

@@ -17,7 +17,7 @@ from fcc_unlock.cli.dispatcher import ids_from_program_name, resolve, run_dispat
 from fcc_unlock.cli.output import WATCHDOG_GRACE
 from fcc_unlock.errors import ExitCode
 from fcc_unlock.host.log import Log
-from fcc_unlock.host.sysfs import device_node, pick_mbim_port, port_kind
+from fcc_unlock.host.sysfs import device_node, pick_mbim_port, pick_port, port_kind
 
 MODEM = "/org/freedesktop/ModemManager1/Modem/0"
 
@@ -160,10 +160,46 @@ def run(call, tmp_path, **kwargs):
     return code, stream.getvalue()
 
 
-def test_no_mbim_port_is_unsupported_and_logged(tmp_path):
+def test_no_port_of_the_methods_type_is_unsupported_and_logged(tmp_path):
+    # The method decides which port is needed: a Sierra modem without an MBIM port...
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    for name in ("ttyUSB0", "ttyUSB2", "wwan0at0"):
+        (dev / name).touch()  # they exist; which modem they are, only the hint says
+    code, out = run([MODEM, "ttyUSB0", "ttyUSB2"], tmp_path, ids_hint="1199:9079", dev=str(dev))
+    assert code == ExitCode.UNSUPPORTED
+    assert "without an MBIM port for sierra (got ttyUSB0 ttyUSB2)" in out
+    # ...an XMM7360 without its XMMRPC port (wwan0at0 is an AT port).
+    port = tmp_path / "class" / "wwan" / "wwan0at0"
+    port.mkdir(parents=True)
+    (port / "type").write_text("AT\n")
+    code, out = run([MODEM, "wwan0at0"], tmp_path, ids_hint="8086:7360", dev=str(dev))
+    assert code == ExitCode.UNSUPPORTED
+    assert "without an XMMRPC port for xmm7360-rpc (got wwan0at0)" in out
+
+
+def test_ports_of_an_unknown_modem_are_unsupported(tmp_path):
     code, out = run([MODEM, "ttyUSB0", "ttyUSB2"], tmp_path)
     assert code == ExitCode.UNSUPPORTED
-    assert "without an MBIM port (got ttyUSB0 ttyUSB2)" in out
+    assert "cannot tell which modem" in out
+
+
+def test_the_port_is_picked_by_the_methods_type(tmp_path):
+    for name, kind in (
+        ("wwan0at1", "AT"),
+        ("wwan0at0", "AT"),
+        ("wwan0xmmrpc0", "XMMRPC"),
+        ("wwan0mbim0", "MBIM"),
+    ):
+        port = tmp_path / "class" / "wwan" / name
+        port.mkdir(parents=True)
+        (port / "type").write_text(kind + "\n")
+    ports = ["wwan0at1", "wwan0mbim0", "wwan0xmmrpc0", "wwan0at0", "ttyUSB3"]
+    assert pick_port(ports, "AT", str(tmp_path)) == "wwan0at0"
+    assert pick_port(ports, "XMMRPC", str(tmp_path)) == "wwan0xmmrpc0"
+    assert pick_port(ports, "MBIM", str(tmp_path)) == "wwan0mbim0"
+    assert pick_port(["ttyUSB3", "ttyUSB1", "cdc-wdm0"], "AT", str(tmp_path)) == "ttyUSB1"
+    assert pick_port(["cdc-wdm0"], "XMMRPC", str(tmp_path)) is None
 
 
 def test_not_a_modem_path_is_a_usage_error(tmp_path):
@@ -189,7 +225,7 @@ def test_modem_outside_the_table_is_unsupported(tmp_path, sim):
 def test_run_goes_through_the_proxy_within_the_budget(tmp_path, monkeypatch, sim):
     seen = {}
 
-    def fake_unlock(device, method, timeout, trace, ids, transport, lock_dir):
+    def fake_unlock(device, method, timeout, trace, ids, transport, lock_dir, key=None):
         seen.update(
             device=device, method=method, timeout=timeout, ids=ids, transport=transport, lock=lock_dir
         )

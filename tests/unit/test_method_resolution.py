@@ -112,7 +112,7 @@ def test_one_id_takes_another_method_in_another_oems_machine(fake_udev):
 def test_a_recognised_modem_without_an_open_unlock_gets_a_precise_hint(fake_udev):
     method, ids, hint = resolve.method_for(fake_udev(pci_wwan_port("0x105b", "0xe0f5")))
     assert (method, ids) == (None, "105b:e0f5")
-    assert "DW5932e" in hint and "does not do" in hint
+    assert "DW5932e" in hint and "no open unlock" in hint
 
 
 def test_unknown_usb_modem(fake_udev):

@@ -18,6 +18,7 @@ from fcc_unlock.transport.chardev import CharDevice
 from fcc_unlock.transport.portcheck import (
     CDC_WDM,
     PTY,
+    SERIAL,
     WWAN,
     CheckedPort,
     NotAModemPort,
@@ -156,3 +157,37 @@ def test_chardev_refuses_a_regular_file_without_opening_it(tmp_path):
     after = os.stat(victim)
     assert victim.read_bytes() == b"precious\n"
     assert (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
+
+
+# --- AT methods: wwan AT ports, and the USB serial port of a modem the table unlocks over AT ---
+
+
+def usb_ids(sysfs, vendor, product):
+    device = sysfs / "devices" / "pci0000:00" / "usb1" / "1-1"
+    (device / "idVendor").write_text(vendor + "\n")
+    (device / "idProduct").write_text(product + "\n")
+
+
+def test_a_wwan_at_port_is_a_port_for_an_at_method_only(tmp_path):
+    rdev = fake_node(tmp_path, 234, 1, "wwan", "wwan0at0", port_type="AT")
+    assert classify(CHAR, rdev, "/dev/wwan0at0", "AT", str(tmp_path)) == (WWAN, "wwan0at0")
+    with pytest.raises(NotAModemPort, match=r"a wwan AT port \(wwan0at0\), not the MBIM port"):
+        classify(CHAR, rdev, "/dev/wwan0at0", "MBIM", str(tmp_path))
+
+
+def test_the_serial_port_of_a_modem_unlocked_over_at_is_a_port(tmp_path):
+    rdev = fake_node(tmp_path, 188, 2, "tty", "ttyUSB2")
+    usb_ids(tmp_path, "33f8", "01a8")  # Rolling RW101R-GL
+    assert classify(CHAR, rdev, "/dev/ttyUSB2", "AT", str(tmp_path)) == (SERIAL, "ttyUSB2")
+    with pytest.raises(NotAModemPort, match=r"not the MBIM port this unlock needs"):
+        classify(CHAR, rdev, "/dev/ttyUSB2", "MBIM", str(tmp_path))
+
+
+@pytest.mark.parametrize("ids", [("1199", "9079"), ("0403", "6001"), None])
+def test_any_other_serial_port_is_refused_for_at(tmp_path, ids):
+    # A Sierra modem's serial port (its unlock is MBIM), a USB-serial adapter, ttyS0.
+    rdev = fake_node(tmp_path, 188, 0, "tty", "ttyUSB0")
+    if ids:
+        usb_ids(tmp_path, *ids)
+    with pytest.raises(NotAModemPort, match=r"serial port \(ttyUSB0\) of no modem in the device table"):
+        classify(CHAR, rdev, "/dev/ttyUSB0", "AT", str(tmp_path))
