@@ -24,8 +24,9 @@ from fcc_unlock.run import RunResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable
 
+    from fcc_unlock.host.keys import Key
     from fcc_unlock.run import Tracer
     from fcc_unlock.session import MbimSession
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 class Report(RunResult):
     """What the modem said about its lock: the lines and the JSON of ``--status``."""
 
-    __slots__ = ("model", "hint", "services", "verdict")
+    __slots__ = ("model", "hint", "services", "verdict", "key")
 
     def __init__(
         self, device: str, method: str | None, ids: str | None = None, model: str | None = None
@@ -43,6 +44,13 @@ class Report(RunResult):
         self.hint = ""  # why the device table has no method for it, if it has none
         self.services: list[bytes] | None = None  # None: the modem did not say
         self.verdict: lockstate.Verdict | None = None
+        self.key: Key | None = None  # the per-OEM key a keyed method would use, and why
+
+    @property
+    def port_type(self) -> str:
+        from fcc_unlock.host.devices import METHOD_PORTS
+
+        return METHOD_PORTS.get(self.method or "", "MBIM")
 
     def service_names(self) -> list[str] | None:
         return None if self.services is None else [mbim.describe_service(s) for s in self.services]
@@ -55,7 +63,10 @@ class Report(RunResult):
         lines = [f"device:        {self.device}", f"modem:         {modem}"]
         if self.hint:
             lines.append(f"device table:  {self.hint}")
-        lines.append(f"MBIM services: {'unknown' if names is None else ', '.join(names) or 'none'}")
+        if self.key is not None:
+            lines.append(f"key:           {self.key}")
+        if names is not None or self.port_type == "MBIM":
+            lines.append(f"MBIM services: {'unknown' if names is None else ', '.join(names) or 'none'}")
         if self.verdict is None:
             lines.append(f"status:        {self.reason} (exit {int(self.exit_code)})")
             return lines
@@ -75,6 +86,7 @@ class Report(RunResult):
             "model": self.model,
             "hint": self.hint or None,
             "services": self.service_names(),
+            "key": None if self.key is None else self.key.as_dict(),
             "verdict": None,
             "evidence": [],
         }
@@ -85,7 +97,9 @@ class Report(RunResult):
 
 
 def survey(session: MbimSession, report: Report) -> lockstate.Verdict:
-    """Ask the modem everything its services can tell about the lock."""
+    """Ask the modem everything its services can tell about the lock, and the method's
+    own lock question where it has one (``read_lock_state``: Quectel's, the Intel
+    service's)."""
     try:
         report.services = session.device_services(timeout=lockstate.SIGNAL_SECONDS)
     except (Timeout, ProtocolError) as error:
@@ -99,6 +113,12 @@ def survey(session: MbimSession, report: Report) -> lockstate.Verdict:
         from fcc_unlock.methods.quectel import read_lock_state
 
         evidence.append(read_lock_state(session))
+    if report.method not in (None, "quectel"):
+        from fcc_unlock.methods import load
+
+        reader = getattr(load(report.method), "read_lock_state", None)
+        if reader is not None:
+            evidence.append(reader(session))
     verdict = lockstate.decide(evidence)
     session.note(f"verdict: {verdict}")
     return verdict
@@ -121,7 +141,15 @@ def run_status(
     from fcc_unlock.run import run_into
 
     report = Report(device, method, ids, model)
+    port_type = report.port_type
+    if port_type == "MBIM":
+        work: Callable[[Any], lockstate.Verdict] = lambda s: survey(s, report)  # noqa: E731
+    else:
+        # The AT and XMM RPC methods have a direct lock question: it is the survey.
+        from fcc_unlock.methods import load
+
+        work = load(method or "").status
     report.verdict = run_into(
-        report, lambda s: survey(s, report), timeout, trace, clock, transport=transport, lock_dir=lock_dir
+        report, work, timeout, trace, clock, transport=transport, lock_dir=lock_dir, port_type=port_type
     )
     return report

@@ -11,6 +11,7 @@ NOT_ASKED = "not asked: the device table does not name this modem; --method asks
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from fcc_unlock.cli.args import Args
+    from fcc_unlock.host.keys import Key
 
 
 def command(args: Args) -> int:
@@ -39,9 +40,12 @@ def command(args: Args) -> int:
         except FccUnlockError as error:  # say what the path is, if it is no port at all
             report.fail(error)
     else:
+        from fcc_unlock.cli.unlock import method_port
+
+        device = method_port(args.device, method)
         with watchdog(args.timeout):
             report = run_status(
-                args.device,
+                device,
                 method,
                 ids,
                 model,
@@ -51,6 +55,8 @@ def command(args: Args) -> int:
                 lock_dir=lock_dir(),
             )
     report.hint = hint
+    if method is not None:
+        report.key = key_of(method, report.device, args.key)
     if args.json:
         import json
 
@@ -59,3 +65,18 @@ def command(args: Args) -> int:
         # The device name, the hint and the evidence quote the command line and the modem.
         print_document("\n".join(printable(line) for line in report.lines()))
     return int(report.exit_code)
+
+
+def key_of(method: str, device: str, override: Key | None) -> Key | None:
+    """The key a keyed method would use on ``device``, and why (None: it needs none)."""
+    from fcc_unlock.methods import keyed, load
+
+    try:
+        procedure = load(method)
+    except ValueError:
+        return None
+    if not keyed(procedure):
+        return None
+    from fcc_unlock.host.keys import key_for_device
+
+    return key_for_device(device, override)
