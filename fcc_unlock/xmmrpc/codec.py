@@ -2,8 +2,8 @@
 
 A frame (docs/xmmrpc.md §1.1) is a little-endian u32 length, then big-endian
 ASN.1-like integers: ``asn_int4(length)``, ``asn_int4(code)``, a raw u32 tid word,
-for an async call ``asn_int4(tid)``, and the body: a list of elements (§1.3).
-Replies are sorted into four kinds by their tid word and code (§2).
+for an async call ``asn_int4(tid)``, and the body: a list of elements (docs/xmmrpc.md §1.3).
+Replies are sorted into four kinds by their tid word and code (docs/xmmrpc.md §2).
 ``FrameReader`` cuts a byte stream into frames however the reads split or join them.
 """
 
