@@ -39,7 +39,8 @@ class RpcFaults:
     ``malformed`` a well-framed response with an undecodable body, ``hang_up_on`` an
     unplug. ``unsolicited`` interleaves unsolicited frames before the ack and before
     the response; ``joined`` writes all frames of one answer in one transfer;
-    ``wrong_key``: the modem's key is not the Lenovo one.
+    ``wrong_key``: the modem's key is not the Lenovo one; ``stays_locked``: the modem
+    accepts the right response (result 1) but its lock stays closed.
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class RpcFaults:
         unsolicited: bool = False,
         joined: bool = False,
         wrong_key: bool = False,
+        stays_locked: bool = False,
     ) -> None:
         named = (
             *never_answer,
@@ -75,6 +77,7 @@ class RpcFaults:
         self.unsolicited = unsolicited
         self.joined = joined
         self.wrong_key = wrong_key
+        self.stays_locked = stays_locked
 
 
 class RpcReceived:
@@ -210,7 +213,7 @@ class XmmRpcModem:
         expected = None if self._challenge is None else codec.challenge_response(self._challenge, self.key)
         self._challenge = None
         accepted = bool(numbers) and numbers[0] == expected
-        if accepted:
+        if accepted and not self.faults.stays_locked:
             self.fcc_state = 1
         return codec.encode_int(1 if accepted else 0)
 
