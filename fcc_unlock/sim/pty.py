@@ -1,5 +1,8 @@
 """Serve a SimModem on a pseudo-terminal, so real clients can open it like a cdc-wdm.
 
+Any model with ``receive_data(bytes, now) -> actions`` and ``faults.latency`` /
+``faults.chunk_size`` can be served: the MBIM SimModem, the XMM RPC XmmRpcModem.
+
 The pty is put in raw mode (no echo, no newline translation): bytes pass unchanged.
 We keep a slave fd open ourselves so clients can come and go; closing the master is
 an unplug (the client then sees POLLHUP and EIO, as with a vanished cdc-wdm).
@@ -16,13 +19,24 @@ import tty
 from collections import deque
 
 from fcc_unlock.sim.actions import HangUp, Write
-from fcc_unlock.sim.model import SimModem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class Served(Protocol):
+        """What PtyModem needs of a model."""
+
+        faults: Any  # with .latency (seconds) and .chunk_size (bytes, 0: whole)
+
+        def receive_data(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]: ...
+
 
 CHUNK_PAUSE = 0.001  # between the pieces of a chunked reply, so they arrive apart
 
 
 class PtyModem:
-    def __init__(self, modem: SimModem, link: str | None = None) -> None:
+    def __init__(self, modem: Served, link: str | None = None) -> None:
         self.modem = modem
         self.link = link
         self._master, self._slave = os.openpty()

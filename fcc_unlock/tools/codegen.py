@@ -1,8 +1,9 @@
 """Compile the hot fixed-size construct layouts into stdlib ``struct`` formats.
 
-The construct declarations in ``mbim/layouts.py`` and ``qmi/layouts.py`` are the one
-place each binary layout is written down. Importing construct takes longer than a
-whole hotplug run is allowed to (see bench/), so the layouts each codec lists in
+The construct declarations in ``mbim/layouts.py``, ``qmi/layouts.py`` and
+``xmmrpc/layouts.py`` are the one place each binary layout is written down.
+Importing construct takes longer than a whole hotplug run is allowed to (see
+bench/), so the layouts each codec lists in
 ``HOT`` are rendered here into ``_structs.py`` beside it: one ``Layout`` (a
 ``struct.Struct`` that knows its field names) per layout, fields flattened in wire
 order. tests/test_codegen.py proves the files are
@@ -21,33 +22,47 @@ from pathlib import Path
 
 from construct import Bytes, Construct, FormatField, Renamed, Struct
 
-LAYOUT_MODULES = ("fcc_unlock.mbim.layouts", "fcc_unlock.qmi.layouts")
+LAYOUT_MODULES = ("fcc_unlock.mbim.layouts", "fcc_unlock.qmi.layouts", "fcc_unlock.xmmrpc.layouts")
 
 
 def fields(layout: Struct) -> list[tuple[str, str]]:
     """(name, struct format char) for every leaf field, nested structs flattened."""
-    out: list[tuple[str, str]] = []
+    return [(name, char) for name, _, char in _leaves(layout)]
+
+
+def byte_order(layout: Struct) -> str:
+    """``<`` or ``>``: one struct format has one byte order, so a layout's number fields
+    must share theirs (XMM RPC mixes them, so its layouts are split where they change)."""
+    orders = {order for _, order, _ in _leaves(layout) if order}
+    if len(orders) > 1:
+        raise ValueError("little- and big-endian fields in one layout have no single struct form")
+    return orders.pop() if orders else "<"
+
+
+def _leaves(layout: Struct) -> list[tuple[str, str, str]]:
+    """(name, byte order or "" for bytes, struct format char), nested structs flattened."""
+    out: list[tuple[str, str, str]] = []
     for sub in layout.subcons:
         con: Construct = sub.subcon if isinstance(sub, Renamed) else sub
         if isinstance(con, Struct):
-            out.extend(fields(con))
+            out.extend(_leaves(con))
         elif isinstance(con, FormatField):
             order, char = con.fmtstr[0], con.fmtstr[1:]
-            if order != "<":
-                raise ValueError(f"{sub.name}: only little-endian fields are supported")
-            out.append((sub.name, char))
+            if order not in "<>":
+                raise ValueError(f"{sub.name}: only fields of a fixed byte order are supported")
+            out.append((sub.name, order, char))
         elif isinstance(con, Bytes) and isinstance(con.length, int):
-            out.append((sub.name, f"{con.length}s"))
+            out.append((sub.name, "", f"{con.length}s"))
         else:
             raise ValueError(f"{sub.name}: {type(con).__name__} has no fixed struct form")
-    names = [name for name, _ in out]
+    names = [name for name, _, _ in out]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate field names after flattening: {names}")
     return out
 
 
 def struct_format(layout: Struct) -> str:
-    return "<" + "".join(char for _, char in fields(layout))
+    return byte_order(layout) + "".join(char for _, char in fields(layout))
 
 
 def constant_name(layout_name: str) -> str:
