@@ -155,14 +155,19 @@ def unlock(
 
     def work(session: Any) -> str:
         result: str = unlock_with(session, key) if keyed(procedure) else unlock_with(session)
-        if radio_on and port_type(procedure) == "MBIM":
+        if radio_on:
             from fcc_unlock.errors import Refused
-            from fcc_unlock.lockstate import switch_radio_on
 
-            try:
-                result += "; " + switch_radio_on(session)
-            except Refused as error:
-                raise Refused(f"{result}, but {error}") from None
+            # The method's own radio switch where it has one (XMM RPC UtaModeSet, AT
+            # +CFUN=1), Basic Connect RADIO_STATE for the MBIM methods.
+            switch = getattr(procedure, "switch_radio_on", None)
+            if switch is None and port_type(procedure) == "MBIM":
+                from fcc_unlock.lockstate import switch_radio_on as switch
+            if switch is not None:
+                try:
+                    result += "; " + switch(session)
+                except Refused as error:
+                    raise Refused(f"{result}, but {error}") from None
         return result
 
     outcome.result = run_into(

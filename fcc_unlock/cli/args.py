@@ -35,7 +35,8 @@ def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
     return len(argv) >= 2 and argv[0].startswith(DBUS_PREFIX)
 
 
-METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
+# Kept in step with fcc_unlock.methods.METHODS by a test.
+METHOD_NAMES = ("sierra", "foxconn", "quectel", "xmm7360-rpc")
 LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
 # Every option's value when not given: argparse and quick_parse() both start from this.

@@ -40,7 +40,7 @@ def command(args: Args) -> int:
             ids,
             transport=args.transport,
             lock_dir=lock_dir(),
-            radio_on=args.radio_on,
+            radio_on=args.radio_on or radio_left_to_us(method),
             udev=args.udev,
             key=args.key,
         )
@@ -66,3 +66,17 @@ def resolve_method(device: str) -> tuple[str | None, str | None, str]:
     from fcc_unlock.host.udev import method_for
 
     return method_for(device)
+
+
+# Methods whose modem stays in airplane mode after the unlock until someone switches the
+# radio on, which ModemManager does when it powers the modem up (README, "Methods").
+RADIO_AFTER_UNLOCK = ("xmm7360-rpc",)
+
+
+def radio_left_to_us(method: str) -> bool:
+    """Whether this run must switch the radio on itself: nobody else will."""
+    if method not in RADIO_AFTER_UNLOCK:
+        return False
+    from fcc_unlock.host.peers import modemmanager_running
+
+    return not modemmanager_running()
