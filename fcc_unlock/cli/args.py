@@ -35,7 +35,8 @@ def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
     return len(argv) >= 2 and argv[0].startswith(DBUS_PREFIX)
 
 
-METHOD_NAMES = ("sierra", "foxconn", "quectel")  # kept in step with fcc_unlock.methods.METHODS by a test
+# Kept in step with fcc_unlock.methods.METHODS by a test.
+METHOD_NAMES = ("sierra", "foxconn", "quectel", "intel-mbim", "foxconn-e4")
 LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
 # Every option's value when not given: argparse and quick_parse() both start from this.
@@ -48,6 +49,7 @@ DEFAULTS = {
     "log": "auto",
     "radio_on": False,
     "status": False,
+    "probe": False,
     "list": False,
     "transport": "auto",
     "all": False,
@@ -125,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--status", action="store_true", help="report what DEVICE says about its FCC lock; change nothing"
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="with --status, for Sierra and Foxconn: switch the radio on to test the lock, then back off",
     )
     parser.add_argument("--list", action="store_true", help="print the device table")
     transport = parser.add_mutually_exclusive_group()

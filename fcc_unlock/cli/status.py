@@ -49,6 +49,7 @@ def command(args: Args) -> int:
                 trace,
                 transport=args.transport,
                 lock_dir=lock_dir(),
+                probe=args.probe,
             )
     report.hint = hint
     if args.json:
