@@ -245,7 +245,7 @@ FOXCONN_SET_FCC_AUTHENTICATION_V2 = Message(
 FOXAP_SET_FCC_AUTHENTICATION = Message(
     (Service.FOXAP,),
     0x5571,
-    "FOXAP Set FCC Authentication",
+    "Set FCC Authentication",
     "foxap-auth",
     request=(
         Tlv(0x01, "magic_string", STRING, mandatory=True),
