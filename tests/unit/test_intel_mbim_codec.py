@@ -22,7 +22,7 @@ def test_the_keys_are_the_reference_table_values():
 
 
 def test_dell_vector_challenge_0x12345678_gives_1927859199():
-    # landscape-2 §1.3: SET(1, 1927859199), i.e. the digest's bytes ff cb e8 72 as sent.
+    # The reference notes' Dell vector: SET(1, 1927859199), the digest's bytes ff cb e8 72 as sent.
     assert fcc_response(0x12345678, DELL.value) == 1927859199
     assert intel.fcc_lock_set(1, 1927859199) == bytes.fromhex("01000000ffcbe872")
 
