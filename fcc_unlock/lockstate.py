@@ -12,6 +12,11 @@ lock out, or point at the hardware radio switch, but never prove the lock:
   at the switch; LOW_POWER / PERSISTENT_LOW_POWER is where locked modems sit, and also
   airplane mode (docs/protocol.md §4.7): not proof.
 * Quectel radio state: 4 is FCC-locked, 0 and 1 are not: a direct answer.
+* Intel FCC_LOCK query: lock mode != 0 with lock state 0 is FCC-locked; anything
+  else is not: a direct answer (docs/protocol.md §5.5).
+* The radio-on probe (``--status --probe`` only: it changes the radio and restores
+  it, docs/protocol.md §2.6): OperationNotAllowed to RADIO_STATE set ON is the lock,
+  the radio coming on is no lock.
 
 ``decide()`` weighs them: a direct "locked" wins, then the hardware switch, then
 anything that rules the lock out; with none of these the verdict is "unknown".
@@ -44,6 +49,8 @@ VERDICTS = (LOCKED, UNLOCKED, RADIO_OFF_BY_HARDWARE_SWITCH, UNKNOWN)
 RADIO_STATE = "mbim-radio-state"
 OPERATING_MODE = "qmi-operating-mode"
 QUECTEL_RADIO_STATE = "quectel-radio-state"
+INTEL_FCC_LOCK = "intel-fcc-lock"
+RADIO_PROBE = "mbim-radio-on-probe"
 
 ALREADY_UNLOCKED = "already unlocked"
 SIGNAL_SECONDS = 2.0  # how long one lock question may take before we go on without it
@@ -181,6 +188,31 @@ def quectel_evidence(state: int) -> Evidence:
     return Evidence(QUECTEL_RADIO_STATE, value, None, "a value the Quectel service does not define")
 
 
+def intel_evidence(mode: int, state: int) -> Evidence:
+    """The Intel FCC_LOCK query's (lock mode, lock state), judged on their first bytes as
+    the vendor tools do; mbimcli's "locked" looks at the mode alone (docs/protocol.md §5.5)."""
+    mode, state = mode & 0xFF, state & 0xFF
+    value = f"lock mode {mode}, lock state {state}"
+    if mode == 0:
+        return Evidence(INTEL_FCC_LOCK, value, UNLOCKED, "the FCC lock is not enabled on this modem")
+    if state == 0:
+        return Evidence(INTEL_FCC_LOCK, value, LOCKED, "the modem reports its FCC lock")
+    return Evidence(INTEL_FCC_LOCK, value, UNLOCKED, "the modem reports its FCC lock undone")
+
+
+def probe_evidence(refused_status: int | None, restored: str) -> Evidence:
+    """What RADIO_STATE set ON showed: ``refused_status`` the MBIM status it failed with,
+    None if the radio came on; ``restored`` says what was put back."""
+    if refused_status is None:
+        return Evidence(
+            RADIO_PROBE, f"radio came on; {restored}", UNLOCKED, "an FCC-locked modem refuses the radio"
+        )
+    value = f"{mbim.describe_status(refused_status)}; {restored}"
+    if refused_status == mbim.Status.OPERATION_NOT_ALLOWED:
+        return Evidence(RADIO_PROBE, value, LOCKED, "the modem refused to switch the radio on: FCC-locked")
+    return Evidence(RADIO_PROBE, value, None, "switching the radio on failed for another reason")
+
+
 # --- asking the modem ----------------------------------------------------------------
 
 
@@ -240,6 +272,61 @@ def read_operating_mode(session: MbimSession) -> Evidence:
         raise  # the device vanished: nothing more to ask
     except FccUnlockError as error:
         return unavailable(OPERATING_MODE, str(error))
+
+
+def probe_radio(session: MbimSession) -> list[Evidence]:
+    """``--status --probe``: switch the radio on to see whether the modem refuses, then
+    put the radio back as found (docs/protocol.md §2.6). For modems without a lock query.
+
+    Returns the RADIO_STATE read first and the probe's evidence. Nothing is switched
+    when the first read fails, the hardware switch holds the radio off (a refusal would
+    prove nothing) or the radio is already on (no lock).
+    """
+    try:
+        found = session.query(catalog.RADIO_STATE, session.optional_timeout(SIGNAL_SECONDS))
+    except MbimStatusError as error:
+        why = f"query failed: {mbim.describe_status(error.status)}"
+        return [
+            unavailable(RADIO_STATE, why),
+            Evidence(RADIO_PROBE, "not switched", None, "radio state unknown"),
+        ]
+    except (Timeout, ProtocolError) as error:
+        return [
+            unavailable(RADIO_STATE, str(error)),
+            Evidence(RADIO_PROBE, "not switched", None, "radio state unknown"),
+        ]
+    before = radio_state_evidence(*found)
+    if tuple(found) != (mbim.RadioSwitch.ON, mbim.RadioSwitch.OFF):
+        return [before, Evidence(RADIO_PROBE, "not switched", None, f"nothing to probe: {before.meaning}")]
+    try:
+        reply = session.set(catalog.RADIO_STATE, on=True)
+    except MbimStatusError as error:
+        return [before, probe_evidence(error.status, "radio left as found (off)")]
+    except (Timeout, ProtocolError) as error:
+        # The modem may have switched it on all the same: switch it off to be sure.
+        restored = _restore_radio_off(session)
+        return [before, Evidence(RADIO_PROBE, f"no answer; {restored}", None, str(error))]
+    restored = _restore_radio_off(session)
+    if tuple(reply) != (mbim.RadioSwitch.ON, mbim.RadioSwitch.ON):
+        state = radio_state_evidence(*reply).value
+        return [before, Evidence(RADIO_PROBE, f"{state}; {restored}", None, "the radio did not come on")]
+    return [before, probe_evidence(None, restored)]
+
+
+def _restore_radio_off(session: MbimSession) -> str:
+    """RADIO_STATE set OFF, until the cleanup deadline; what it did, in words."""
+    payload = catalog.RADIO_STATE.set.build(on=False)  # type: ignore[union-attr]
+    try:
+        done = session.command(
+            catalog.RADIO_STATE.service, catalog.RADIO_STATE.cid, mbim.CommandType.SET, payload, cleanup=True
+        )
+    except DeviceError:
+        raise
+    except FccUnlockError as error:
+        return f"radio NOT switched off again ({error})"
+    if done.status != mbim.Status.NONE:
+        return f"radio NOT switched off again ({mbim.describe_status(done.status)})"
+    return "switched off again"
 
 
 def switch_radio_on(session: MbimSession) -> str:

@@ -346,10 +346,11 @@ class MbimSession:
         if done.status != mbim.Status.NONE:
             verb = "set" if pending.request.command_type == mbim.CommandType.SET else "query"
             raise MbimStatusError(f"{what} {verb} failed: {mbim.describe_status(done.status)}", done.status)
-        if not parse or entry is None or entry.response is None:
+        payload = None if entry is None else entry.reply(pending.request.command_type)
+        if not parse or payload is None:
             return done.information_buffer
         try:
-            return entry.response.parse(done.information_buffer)
+            return payload.parse(done.information_buffer)
         except DecodeError as error:
             raise ProtocolError(f"malformed {what} reply: {error}") from None
 

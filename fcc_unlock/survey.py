@@ -6,7 +6,13 @@ allocates is released again). It asks:
 * Basic Connect DEVICE_SERVICES: which services the modem has;
 * Basic Connect RADIO_STATE: the hardware and the software radio switch;
 * QMI DMS Get Operating Mode, if the modem lists the QMI service;
-* the Quectel radio state, if it lists the Quectel service (a direct lock answer).
+* the Quectel radio state, if it lists the Quectel service (a direct lock answer);
+* the Intel FCC_LOCK query, if it lists the Intel Mutual Authentication service (also
+  a direct answer).
+
+``probe`` (``--status --probe``) is the one exception to read-only, for the methods
+without a lock query (PROBE_METHODS): RADIO_STATE set ON, then the radio put back as it
+was found (lockstate.probe_radio(), docs/protocol.md §2.6).
 
 ``lockstate.decide()`` turns the answers into the verdict; lockstate.py explains what
 each answer proves. The exit status is 0 whenever the modem answered, whatever the
@@ -29,6 +35,10 @@ if TYPE_CHECKING:
     from fcc_unlock.host.keys import Key
     from fcc_unlock.run import Tracer
     from fcc_unlock.session import MbimSession
+
+
+# The methods whose modems have no lock query: only a radio-on attempt can tell.
+PROBE_METHODS = ("sierra", "foxconn", "foxconn-e4")
 
 
 class Report(RunResult):
@@ -96,29 +106,32 @@ class Report(RunResult):
         return document
 
 
-def survey(session: MbimSession, report: Report) -> lockstate.Verdict:
-    """Ask the modem everything its services can tell about the lock, and the method's
-    own lock question where it has one (``read_lock_state``: Quectel's, the Intel
-    service's)."""
+def survey(session: MbimSession, report: Report, probe: bool = False) -> lockstate.Verdict:
+    """Ask the modem everything its services can tell about the lock (the Quectel and
+    the Intel service have their own lock question); with ``probe`` (and a method in
+    PROBE_METHODS) try the radio too, and put it back."""
     try:
         report.services = session.device_services(timeout=lockstate.SIGNAL_SECONDS)
     except (Timeout, ProtocolError) as error:
         session.note(f"DEVICE_SERVICES: {error}; asking every service anyway")
     listed = report.services
 
-    evidence = [lockstate.read_radio_state(session)]
+    if probe and report.method in PROBE_METHODS:
+        evidence = lockstate.probe_radio(session)
+    else:
+        if probe:
+            session.note(f"--probe: method {report.method} has a lock query of its own; nothing switched")
+        evidence = [lockstate.read_radio_state(session)]
     if listed is None or mbim.QMI in listed:
         evidence.append(lockstate.read_operating_mode(session))
     if listed is None or mbim.QUECTEL in listed:
         from fcc_unlock.methods.quectel import read_lock_state
 
         evidence.append(read_lock_state(session))
-    if report.method not in (None, "quectel"):
-        from fcc_unlock.methods import load
+    if listed is not None and mbim.INTEL_MUTUAL_AUTHENTICATION in listed:
+        from fcc_unlock.methods.intel_mbim import read_lock_state as read_intel_lock
 
-        reader = getattr(load(report.method), "read_lock_state", None)
-        if reader is not None:
-            evidence.append(reader(session))
+        evidence.append(read_intel_lock(session))
     verdict = lockstate.decide(evidence)
     session.note(f"verdict: {verdict}")
     return verdict
@@ -134,22 +147,34 @@ def run_status(
     clock: Callable[[], float] = time.monotonic,
     transport: str = "chardev",
     lock_dir: str | None = None,
+    probe: bool = False,
 ) -> Report:
     """The report for ``device``; never raises for anything the modem does.
 
-    ``transport`` and ``lock_dir`` as for run.with_session()."""
+    ``transport`` and ``lock_dir`` as for run.with_session(); ``probe`` as for survey()."""
     from fcc_unlock.run import run_into
 
     report = Report(device, method, ids, model)
     port_type = report.port_type
+    work: Callable[[Any], lockstate.Verdict]
     if port_type == "MBIM":
-        work: Callable[[Any], lockstate.Verdict] = lambda s: survey(s, report)  # noqa: E731
+
+        def work(session: Any) -> lockstate.Verdict:
+            return survey(session, report, probe)
+
     else:
         # The AT and XMM RPC methods have a direct lock question: it is the survey.
         from fcc_unlock.methods import load
 
         work = load(method or "").status
     report.verdict = run_into(
-        report, work, timeout, trace, clock, transport=transport, lock_dir=lock_dir, port_type=port_type
+        report,
+        work,
+        timeout,
+        trace,
+        clock,
+        transport=transport,
+        lock_dir=lock_dir,
+        port_type=port_type,
     )
     return report

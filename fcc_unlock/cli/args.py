@@ -36,7 +36,7 @@ def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
 
 
 # Kept in step with fcc_unlock.methods.METHODS by a test.
-METHOD_NAMES = ("sierra", "foxconn", "quectel", "xmm7360-rpc")
+METHOD_NAMES = ("sierra", "foxconn", "quectel", "intel-mbim", "foxconn-e4", "xmm7360-rpc")
 LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
 # Every option's value when not given: argparse and quick_parse() both start from this.
@@ -49,6 +49,7 @@ DEFAULTS = {
     "log": "auto",
     "radio_on": False,
     "status": False,
+    "probe": False,
     "list": False,
     "transport": "auto",
     "all": False,
@@ -129,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--status", action="store_true", help="report what DEVICE says about its FCC lock; change nothing"
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="with --status, for Sierra and Foxconn: switch the radio on to test the lock, then back off",
     )
     parser.add_argument("--list", action="store_true", help="print the device table")
     transport = parser.add_mutually_exclusive_group()

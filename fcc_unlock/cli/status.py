@@ -53,6 +53,7 @@ def command(args: Args) -> int:
                 trace,
                 transport=args.transport,
                 lock_dir=lock_dir(),
+                probe=args.probe,
             )
     report.hint = hint
     if method is not None:

@@ -5,13 +5,15 @@ it (what fault knobs and transcripts call them), and the information buffers: of
 SET request, and of the answer (COMMAND_DONE or notification), each as a payload
 codec (build from named fields, parse, describe for ``-v``). The session's
 ``query()``/``set()``, the simulator's dispatch, the fault kinds and the trace read
-this table. Layouts and sources: docs/protocol.md §1-§2, §5.1, §6.
+this table. Layouts and sources: docs/protocol.md §1-§2, §5.1, §5.5, §6.
 """
 
 from __future__ import annotations
 
 from fcc_unlock.mbim.constants import (
     BASIC_CONNECT,
+    INTEL_FCC_LOCK_CID,
+    INTEL_MUTUAL_AUTHENTICATION,
     PROXY_CONFIGURATION_CID,
     PROXY_CONTROL,
     PROXY_VERSION_CID,
@@ -63,7 +65,7 @@ class Payload:
 class Cid:
     """One CID of one service: its name, the simulator's kinds, its payloads."""
 
-    __slots__ = ("service", "cid", "name", "query_kind", "set_kind", "set", "response")
+    __slots__ = ("service", "cid", "name", "query_kind", "set_kind", "set", "response", "set_response")
 
     def __init__(
         self,
@@ -74,12 +76,19 @@ class Cid:
         set_kind: str | None = None,
         set: Payload | None = None,
         response: Payload | None = None,
+        set_response: Payload | None = None,
     ) -> None:
         self.service, self.cid, self.name = service, cid, name
         self.query_kind = query_kind  # None: not queried
         self.set_kind = set_kind or query_kind  # None: never set
         # The buffers: of a SET request, and of a COMMAND_DONE (or a notification).
         self.set, self.response = set, response
+        # A SET's COMMAND_DONE, where it differs from the QUERY's (Intel FCC_LOCK).
+        self.set_response = set_response or response
+
+    def reply(self, command_type: int) -> Payload | None:
+        """The payload of the COMMAND_DONE to a command of this type."""
+        return self.set_response if command_type == CommandType.SET else self.response
 
     def kind(self, command_type: int) -> str | None:
         return self.set_kind if command_type == CommandType.SET else self.query_kind
@@ -153,6 +162,31 @@ QUECTEL_RADIO_STATE = Cid(
     set=_QUECTEL_STATE,
     response=_QUECTEL_STATE,  # the QUERY's answer; the SET's has no body
 )
+
+
+def _intel_reply(pair: tuple[int, int]) -> str:
+    from fcc_unlock.mbim.intel import describe_reply
+
+    return describe_reply(pair)
+
+
+# The trace cannot tell a QUERY's reply from a SET's (both 8 bytes): describe_reply()
+# names both readings; the session parses each by the command it answers.
+INTEL_FCC_LOCK = Cid(
+    INTEL_MUTUAL_AUTHENTICATION,
+    INTEL_FCC_LOCK_CID,
+    "FCC_LOCK",
+    "intel-fcc-lock",
+    set_kind="intel-set-fcc-lock",
+    set=Payload(
+        "intel",
+        "fcc_lock_set",
+        "parse_fcc_lock_set",
+        lambda pair: f"FCC_LOCK response present = {pair[0]}, response = 0x{pair[1]:08x}",
+    ),
+    response=Payload("intel", "lock_state", "parse_lock_state", _intel_reply),
+    set_response=Payload("intel", "challenge", "parse_challenge", _intel_reply),
+)
 PROXY_CONFIGURATION = Cid(
     PROXY_CONTROL,
     PROXY_CONFIGURATION_CID,
@@ -180,6 +214,7 @@ CIDS: tuple[Cid, ...] = (
     DEVICE_SERVICES,
     SUBSCRIBE_LIST,
     QUECTEL_RADIO_STATE,
+    INTEL_FCC_LOCK,
     PROXY_CONFIGURATION,
     PROXY_VERSION,
 )

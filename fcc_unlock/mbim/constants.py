@@ -149,6 +149,7 @@ QMI_MSG_CID = 1  # the QMI service's only CID: a raw QMUX frame each way, SET on
 PROXY_CONFIGURATION_CID = 1  # Proxy Control: SET {device path, timeout}
 PROXY_VERSION_CID = 2  # Proxy Control notification: negotiated MBIM/MBIMEx version
 QUECTEL_RADIO_STATE_CID = 1
+INTEL_FCC_LOCK_CID = 1  # Intel Mutual Authentication FCC_LOCK (docs/protocol.md §5.5)
 
 
 class RadioSwitch(IntEnum):

@@ -86,6 +86,22 @@ RadioStateInfo = Struct(
 # Quectel vendor RADIO_STATE (CID 1): the same u32 for SET and the QUERY response.
 QuectelRadioState = Struct("radio_state" / Int32ul)
 
+# Intel Mutual Authentication FCC_LOCK (CID 1), docs/protocol.md §5.5: the QUERY's reply
+# (lock mode, lock state); a SET's request (response present, response) and its reply
+# (challenge present, challenge). Three meanings of one 8-byte shape, declared apart.
+IntelFccLockState = Struct(
+    "lock_mode" / Int32ul,
+    "lock_state" / Int32ul,
+)
+IntelFccLockSet = Struct(
+    "response_present" / Int32ul,
+    "response" / Int32ul,
+)
+IntelFccLockChallenge = Struct(
+    "challenge_present" / Int32ul,
+    "challenge" / Int32ul,
+)
+
 # Basic Connect DEVICE_CAPS (CID 1) response: fixed part, then the strings.
 DeviceCapsFixed = Struct(
     "device_type" / Int32ul,
@@ -153,6 +169,9 @@ HOT = (
     "RadioStateSet",
     "RadioStateInfo",
     "QuectelRadioState",
+    "IntelFccLockState",
+    "IntelFccLockSet",
+    "IntelFccLockChallenge",
     "ProxyConfigurationFixed",
     "ProxyVersion",
 )

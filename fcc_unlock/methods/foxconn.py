@@ -38,15 +38,16 @@ def trim_firmware_version(version: str) -> str:
     return parts[0] if len(parts) == 3 else version
 
 
-def magic_string(firmware_mcfg: str, apps: str, imei: str) -> str:
-    """``"salt" + md5hex(trimmed firmware-mcfg + apps + IMEI + "salt" + "foxc")``."""
+def magic_string(firmware_mcfg: str, apps: str, imei: str, key: str = KEY) -> str:
+    """``"salt" + md5hex(trimmed firmware-mcfg + apps + IMEI + "salt" + key)``; the key is
+    "foxc" here, "FDE2" for the T99W696 (foxconn_e4.py)."""
     # CPython's own MD5 module: hashlib would load OpenSSL first (about 3 ms).
     try:
         from _md5 import md5  # type: ignore[import-not-found]
     except ImportError:
         from hashlib import md5
 
-    text = trim_firmware_version(firmware_mcfg) + apps + imei + SALT + KEY
+    text = trim_firmware_version(firmware_mcfg) + apps + imei + SALT + key
     digest: str = md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
     return SALT + digest
 
@@ -63,7 +64,7 @@ def unlock(session: MbimSession) -> str:
         before = lockstate.radio_state_check(session, question)
         if before.state == lockstate.UNLOCKED:
             return lockstate.ALREADY_UNLOCKED  # no unlock request; the client is released
-        magic, moved = _magic(session, client, client, failures)
+        magic, moved = read_magic(session, client, client, failures)
         if magic is not None:
             error = _send_v2(client, magic, failures)
             if error is None:
@@ -75,18 +76,19 @@ def unlock(session: MbimSession) -> str:
         try:
             client.call(catalog.FOXCONN_SET_FCC_AUTHENTICATION, magic=V1_MAGIC)
         except QmiFailure as failure:
-            reason = f"modem refused the unlock: v1: {_why(failure)}; before that {'; '.join(failures)}"
+            why = describe_failure(failure)
+            reason = f"modem refused the unlock: v1: {why}; before that {'; '.join(failures)}"
             raise QmiFailure(reason, failure.error) from None
     return lockstate.unlocked(before, f"v1; {'; '.join(failures)}")
 
 
-def _magic(
-    session: MbimSession, versions: QmiClient, ids: QmiClient, failures: list[str]
+def read_magic(
+    session: MbimSession, versions: QmiClient, ids: QmiClient, failures: list[str], key: str = KEY
 ) -> tuple[str | None, bool]:
     """(the v2 magic string or None, whether the firmware answered InvalidQmiCommand).
 
     ``versions`` asks for the firmware versions (a DMS or a FOX client), ``ids`` for
-    the IMEI (always DMS).
+    the IMEI (always DMS); ``key`` as for magic_string().
     """
     where = "" if versions.service == Service.DMS else " on the FOX service"
     # Three questions in flight at once: one round trip instead of three.
@@ -97,7 +99,7 @@ def _magic(
         firmware = str(versions.result(asked_firmware)["version"])
         apps = str(versions.result(asked_apps)["version"])
     except QmiFailure as failure:
-        failures.append(f"firmware version{where}: {_why(failure)}")
+        failures.append(f"firmware version{where}: {describe_failure(failure)}")
         return None, failure.error == INVALID_QMI_COMMAND
     except ProtocolError as error:
         failures.append(f"firmware version{where}: {error}")
@@ -105,13 +107,13 @@ def _magic(
     try:
         imei = str(ids.result(asked_ids).get("imei", ""))
     except (QmiFailure, ProtocolError) as error:
-        failures.append(f"IMEI: {_why(error)}")
+        failures.append(f"IMEI: {describe_failure(error)}")
         return None, False
     if not (trim_firmware_version(firmware) and apps and imei):
         failures.append("firmware version or IMEI empty")
         return None, False
-    magic = magic_string(firmware, apps, imei)
-    session.note(f"v2 magic from firmware {firmware!r}, apps {apps!r}, IMEI {imei!r}: {magic}")
+    magic = magic_string(firmware, apps, imei, key)
+    session.note(f"magic from firmware {firmware!r}, apps {apps!r}, IMEI {imei!r}: {magic}")
     return magic, False
 
 
@@ -125,7 +127,7 @@ def _send_v2(client: QmiClient, magic: str, failures: list[str]) -> int | None:
     try:
         client.call(catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2, magic_string=magic, magic_number=MAGIC_NUMBER)
     except QmiFailure as failure:
-        failures.append(f"v2{where}: {_why(failure)}")
+        failures.append(f"v2{where}: {describe_failure(failure)}")
         return failure.error
     except ProtocolError as error:
         failures.append(f"v2{where}: {error}")
@@ -140,7 +142,7 @@ def _v2_on_fox_service(
     try:
         with QmiClient(session, Service.FOX) as fox:
             if magic is None:
-                magic, _ = _magic(session, fox, dms_client, failures)
+                magic, _ = read_magic(session, fox, dms_client, failures)
                 if magic is None:
                     return False
             return _send_v2(fox, magic, failures) is None
@@ -149,7 +151,7 @@ def _v2_on_fox_service(
         return False
 
 
-def _why(error: Exception) -> str:
+def describe_failure(error: Exception) -> str:
     """A QMI failure by its error name; anything else by its message."""
     if isinstance(error, QmiFailure):
         from fcc_unlock.qmi.errors import describe

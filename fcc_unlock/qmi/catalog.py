@@ -8,7 +8,7 @@ wire order, each with a name and a value type. Builders (``build``), parsers
 (``parse``), message names and the ``-v`` trace (``describe``) all read it.
 
 Adding a message means adding one ``Message(...)`` here (and, for the simulator, a
-handler keyed by its kind). Facts and sources: docs/protocol.md §3-§4.
+handler keyed by its kind). Facts and sources: docs/protocol.md §3-§4, §4.10.
 """
 
 from __future__ import annotations
@@ -239,6 +239,19 @@ FOXCONN_SET_FCC_AUTHENTICATION_V2 = Message(
     ),
     strict_order=True,
 )
+# Foxconn T99W696: the same id on a service of its own, 0xE4 ("FOXAP"); TLV 0x02 is the
+# character '0' (unlock; '1' locks), the byte v2's magic number 48 also is
+# (docs/protocol.md §4.10).
+FOXAP_SET_FCC_AUTHENTICATION = Message(
+    (Service.FOXAP,),
+    0x5571,
+    "Set FCC Authentication",
+    "foxap-auth",
+    request=(
+        Tlv(0x01, "magic_string", STRING, mandatory=True),
+        Tlv(0x02, "action", STRING, mandatory=True),
+    ),
+)
 
 MESSAGES: tuple[Message, ...] = (
     GET_VERSION_INFO,
@@ -252,6 +265,7 @@ MESSAGES: tuple[Message, ...] = (
     SET_FCC_AUTHENTICATION,
     FOXCONN_SET_FCC_AUTHENTICATION,
     FOXCONN_SET_FCC_AUTHENTICATION_V2,
+    FOXAP_SET_FCC_AUTHENTICATION,
 )
 
 # (service, message id) -> the messages with that id there (the Foxconn unlock has two).

@@ -18,6 +18,7 @@ class Service(IntEnum):
     DMS = 0x02
     NAS = 0x03
     FOX = 0xE3
+    FOXAP = 0xE4  # Foxconn T99W696's unlock service (docs/protocol.md §4.10)
 
 
 class Kind(IntEnum):

@@ -68,9 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="CODE",
-        help="MBIM status for a vendor MBIM unlock (Quectel)",
+        help="MBIM status for a vendor MBIM unlock (Quectel, Intel MBIM)",
     )
-    vendor.add_argument("--no-vendor-service", action="store_true", help="no Quectel service")
+    vendor.add_argument(
+        "--no-vendor-service", action="store_true", help="no Quectel or Intel MBIM service, no T99W696 0xE4"
+    )
     vendor.add_argument("--old-firmware", action="store_true", help="Foxconn: accepts only the v1 unlock")
     vendor.add_argument(
         "--wrong-magic", action="store_true", help="Foxconn: expects a v2 magic of another key"
@@ -80,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auth", "all"),
         help="Foxconn: 0x5571 (auth) or 0x5571 and 0x555E (all) only on the FOX service 0xE3",
     )
+    vendor.add_argument("--wrong-key", action="store_true", help="Intel MBIM: expects another OEM's key")
+    vendor.add_argument("--lock-disabled", action="store_true", help="Intel MBIM: lock mode 0 (no FCC lock)")
     return parser
 
 
@@ -108,6 +112,8 @@ def faults_from(args: argparse.Namespace) -> Faults:
         old_firmware=args.old_firmware,
         wrong_magic=args.wrong_magic,
         fox_service=args.fox_service,
+        wrong_key=args.wrong_key,
+        lock_disabled=args.lock_disabled,
         hostile=args.hostile,
         hostile_rate=args.hostile_rate,
         hostile_deadline=args.hostile_deadline,

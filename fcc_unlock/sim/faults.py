@@ -5,12 +5,16 @@ Message kinds name what a knob applies to: ``open``, ``close``, ``device-caps``,
 ``qmi-release``, ``qmi-sync``, ``qmi-version-info``, ``fcc-auth`` (Sierra 0x555F),
 ``foxconn-auth`` (0x5571 v1/v2, DMS or FOX service), ``foxconn-version`` (0x555E),
 ``get-ids``, ``get-operating-mode``, ``set-operating-mode``, ``quectel-radio-state``
-(the Quectel query), ``quectel-set-radio-state`` (the Quectel SET), ``other``; and
-``unlock``, which means whichever of those is this personality's unlock request.
+(the Quectel query), ``quectel-set-radio-state`` (the Quectel SET), ``intel-fcc-lock``
+(the Intel FCC_LOCK query), ``intel-set-fcc-lock`` (either Intel SET), ``foxap-auth``
+(T99W696's 0x5571 on 0xE4), ``other``; and ``unlock``, which means whichever of those
+is this personality's unlock request.
 
 Vendor knobs apply to the personality that has the feature: ``old_firmware``,
-``wrong_magic`` and ``fox_service`` to Foxconn, ``no_vendor_service`` and
-``mbim_status`` to Quectel.
+``wrong_magic`` and ``fox_service`` to Foxconn (``wrong_magic`` to the T99W696 too),
+``no_vendor_service`` and ``mbim_status`` to Quectel and Intel MBIM
+(``no_vendor_service`` to the T99W696 too), ``wrong_key`` and ``lock_disabled`` to
+Intel MBIM.
 
 ``hostile`` (a seed) puts every reply through sim/hostile.py's random mutations, each
 reply mutated with probability ``hostile_rate``; ``hostile_deadline`` (the host's
@@ -60,6 +64,8 @@ class Faults:
         old_firmware: bool = False,
         wrong_magic: bool = False,
         fox_service: str | None = None,
+        wrong_key: bool = False,
+        lock_disabled: bool = False,
         hostile: int | None = None,
         hostile_rate: float = 0.25,
         hostile_deadline: float | None = None,
@@ -81,11 +87,14 @@ class Faults:
         self.already_open = already_open  # first OPEN answered with CLOSE_DONE (EM7345)
         self.hardware_switch_off = hardware_switch_off  # rfkill: hardware radio switch off
         self.mbim_status = mbim_status  # MBIM status answered to a vendor MBIM unlock (Quectel SET)
-        self.no_vendor_service = no_vendor_service  # the vendor MBIM service (Quectel) is absent
+        # The vendor service is absent: Quectel's or Intel's MBIM one, T99W696's QMI 0xE4.
+        self.no_vendor_service = no_vendor_service
         self.old_firmware = old_firmware  # Foxconn firmware before v2: only v1 unlocks
         self.wrong_magic = wrong_magic  # Foxconn: expects a v2 magic made with another key
         self.fox_service = fox_service  # Foxconn messages moved to the FOX service (0xE3):
         # "auth": 0x5571 only (DMS answers it InvalidQmiCommand); "all": 0x555E as well
+        self.wrong_key = wrong_key  # Intel MBIM: expects the response of another OEM's key
+        self.lock_disabled = lock_disabled  # Intel MBIM: lock mode 0, the FCC lock not enabled
         self.hostile = hostile  # seed of the mutations every reply may get (sim/hostile.py)
         self.hostile_rate = hostile_rate  # how likely each reply is mutated
         self.hostile_deadline = hostile_deadline  # the host's timeout, for replies held until then

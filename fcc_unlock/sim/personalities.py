@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import constants as mbim
+from fcc_unlock.mbim import intel
 from fcc_unlock.mbim.basic_connect import CONTROL_CAPS_HW_RADIO_SWITCH, DeviceCaps, DeviceService
 from fcc_unlock.mbim.messages import Command, CommandDone, DecodeError
 from fcc_unlock.qmi import catalog
@@ -302,4 +303,173 @@ class Quectel(Personality):
         return modem.done(command)
 
 
-PERSONALITIES: dict[str, type[Personality]] = {"sierra": Sierra, "foxconn": Foxconn, "quectel": Quectel}
+class IntelMbim(Personality):
+    """Dell DW5823e (Intel XMM7560)-like: the Intel Mutual Authentication service's
+    FCC_LOCK (CID 1), a challenge answered with the right key (docs/protocol.md §5.5).
+
+    QUERY answers (lock mode 2, lock state 0) while locked, state 1 once unlocked;
+    SET (0, 0) hands out a challenge (0x12345678 first, the reference's test vector);
+    SET (1, response) unlocks when the response is SHA-256(challenge LE || key)[0:4],
+    computed here with the simulator's own hashlib. A wrong response is answered with a
+    fresh challenge (a stand-in: no source shows the real failure reply). No QMI.
+    Knobs: ``no_vendor_service``, ``wrong_key`` (expects Lenovo's key), ``lock_disabled``
+    (lock mode 0), ``mbim_status`` (the status the SET (1, response) gets).
+    """
+
+    name = "intel-mbim"
+    model = "Dell DW5823e (Intel XMM7560, Fibocom L860R+)"
+    ids = "8086:7560"
+    unlock_kind = "intel-set-fcc-lock"
+    has_qmi_service = False
+    qmi_services = ()
+    firmware = "81600.0000.00.29.21.36_5000"
+    hardware = "L860R+"
+    model_id = "DW5823EFCCLOCK"  # the key's model id this card expects (Dell's)
+    other_model_id = "KHOIHGIUCCHHII"  # what a ``wrong_key`` modem expects instead
+    first_challenge = 0x12345678
+    locked_mode = 2  # the mode a real L850-GL reported while locked
+
+    def __init__(self) -> None:
+        self.challenge: int | None = None  # the one handed out last, until answered
+        self.challenges_sent = 0
+
+    def vendor_services(self, modem: SimModem) -> list[DeviceService]:
+        if modem.faults.no_vendor_service:
+            return []
+        return [DeviceService(mbim.INTEL_MUTUAL_AUTHENTICATION, (mbim_catalog.INTEL_FCC_LOCK.cid,))]
+
+    def expected_response(self, modem: SimModem, challenge: int) -> int:
+        import hashlib
+
+        model_id = self.other_model_id if modem.faults.wrong_key else self.model_id
+        key = hashlib.sha256(model_id.encode()).digest()[:4]
+        digest = hashlib.sha256(challenge.to_bytes(4, "little") + key).digest()
+        return int.from_bytes(digest[:4], "little")
+
+    def handle_vendor(self, modem: SimModem, command: Command) -> CommandDone | None:
+        if command.service_id != mbim.INTEL_MUTUAL_AUTHENTICATION or modem.faults.no_vendor_service:
+            return None
+        entry = mbim_catalog.INTEL_FCC_LOCK
+        if command.cid != entry.cid:
+            return modem.done(command, mbim.Status.NO_DEVICE_SUPPORT)
+        if command.command_type == mbim.CommandType.QUERY:
+            mode = 0 if modem.faults.lock_disabled else self.locked_mode
+            return modem.done(command, payload=intel.lock_state(mode, 0 if modem.locked else 1))
+        try:
+            present, response = entry.set.parse(command.information_buffer)  # type: ignore[union-attr]
+        except DecodeError:
+            return modem.done(command, mbim.Status.INVALID_PARAMETERS)
+        if present == 0:
+            return modem.done(command, payload=intel.challenge(1, self._new_challenge()))
+        if present != 1:
+            return modem.done(command, mbim.Status.INVALID_PARAMETERS)
+        if modem.faults.mbim_status:
+            return modem.done(command, modem.faults.mbim_status)
+        asked, self.challenge = self.challenge, None
+        if asked is None or response != self.expected_response(modem, asked):
+            return modem.done(command, payload=intel.challenge(1, self._new_challenge()))
+        modem.unlock()
+        return modem.done(command, payload=intel.challenge(0, 0))
+
+    def _new_challenge(self) -> int:
+        self.challenge = (self.first_challenge + 0x01010101 * self.challenges_sent) & 0xFFFFFFFF
+        self.challenges_sent += 1
+        return self.challenge
+
+
+class FoxconnE4(Personality):
+    """Foxconn T99W696 (17cb:0308)-like: unlocked by QMI 0x5571 on service 0xE4 (FOXAP)
+    with "salt" + md5hex(trimmed firmware-mcfg + apps + IMEI + salt + "FDE2") and '0'
+    (docs/protocol.md §4.10). The firmware strings come from FOX 0xE3 0x555E; the 0x5571
+    of DMS answers error 57, that of FOX MalformedMessage, as traced. The modem takes the
+    salt from the string and checks the hash against its own strings, computed here
+    independently. The firmware strings are invented; refusals are stand-ins.
+    Knobs: ``wrong_magic`` (expects "FDE1"), ``no_vendor_service`` (no 0xE4 service),
+    ``qmi_error`` (the answer to the unlock).
+    """
+
+    name = "foxconn-e4"
+    model = "Foxconn T99W696"
+    ids = "17cb:0308"
+    unlock_kind = "foxap-auth"
+    qmi_services = (Service.DMS, Service.FOX, Service.FOXAP)
+    firmware_mcfg = "T99W696.F0.1.0.0.5.VF.009.011"
+    firmware_apps = "T99W696.F0.0.0.5.2.VF.009"
+    imei = "356789012345678"
+    firmware = "T99W696.F0.1.0.0.5.VF.009"
+    hardware = "T99W696"
+    key = "FDE2"
+    other_key = "FDE1"  # what a ``wrong_magic`` modem expects (DW5932e's, reportedly)
+    refused = QmiError.AUTHENTICATION_FAILED  # stand-in: the answer to a wrong string
+    dms_answer = QmiError.WMS_INVALID_MESSAGE_ID  # error 57, traced for DMS 0x5571
+
+    def offers_qmi_service(self, modem: SimModem, service: int) -> bool:
+        if service == Service.FOXAP and modem.faults.no_vendor_service:
+            return False
+        return service in self.qmi_services
+
+    def expected_magic(self, modem: SimModem, salt: str) -> str:
+        import hashlib
+
+        trimmed = ".".join(self.firmware_mcfg.split(".")[:-2])
+        key = self.other_key if modem.faults.wrong_magic else self.key
+        text = f"{trimmed}{self.firmware_apps}{self.imei}{salt}{key}"
+        return salt + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+    def qmi_handlers(self) -> dict[str, str]:
+        return {
+            **super().qmi_handlers(),
+            catalog.FOXCONN_GET_FIRMWARE_VERSION.kind: "_firmware_version",
+            catalog.FOXAP_SET_FCC_AUTHENTICATION.kind: "_authenticate",
+        }
+
+    def handled_services(self, modem: SimModem, message: catalog.Message) -> tuple[int, ...]:
+        if message is catalog.FOXCONN_GET_FIRMWARE_VERSION:
+            return (Service.FOX,)
+        if message is catalog.FOXAP_SET_FCC_AUTHENTICATION:
+            return (Service.FOXAP,)
+        return (Service.DMS,)
+
+    def handle_qmi(self, modem: SimModem, request: qmi.QmiMessage) -> qmi.QmiMessage | None:
+        message = catalog.lookup(request)
+        if message in (catalog.FOXCONN_SET_FCC_AUTHENTICATION, catalog.FOXCONN_SET_FCC_AUTHENTICATION_V2):
+            if request.service == Service.DMS:
+                return catalog.respond(message, request, self.dms_answer)
+            return catalog.respond(message, request, QmiError.MALFORMED_MESSAGE)
+        return super().handle_qmi(modem, request)
+
+    def _firmware_version(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
+    ) -> qmi.QmiMessage:
+        version = {
+            FirmwareVersionType.FIRMWARE_MCFG: self.firmware_mcfg,
+            FirmwareVersionType.APPS: self.firmware_apps,
+        }.get(values["version_type"])
+        if version is None:
+            return catalog.respond(message, request, QmiError.INVALID_ARGUMENT)
+        return catalog.respond(message, request, version=version)
+
+    def _authenticate(
+        self, modem: SimModem, message: catalog.Message, request: qmi.QmiMessage, values: catalog.Values
+    ) -> qmi.QmiMessage:
+        if modem.faults.qmi_error:
+            return catalog.respond(message, request, modem.faults.qmi_error)
+        magic, action = values["magic_string"], values["action"]
+        if action not in ("0", "1"):
+            return catalog.respond(message, request, QmiError.INVALID_ARGUMENT)
+        if len(magic) != 36 or magic != self.expected_magic(modem, magic[:4]):
+            return catalog.respond(message, request, self.refused)
+        if action == "1":
+            modem.locked = True
+        else:
+            modem.unlock()
+        return catalog.respond(message, request)
+
+
+PERSONALITIES: dict[str, type[Personality]] = {
+    "sierra": Sierra,
+    "foxconn": Foxconn,
+    "quectel": Quectel,
+    "intel-mbim": IntelMbim,
+    "foxconn-e4": FoxconnE4,
+}

@@ -383,7 +383,11 @@ def test_our_qmi_error_names_are_libqmis(peers):
             continue
         assert describe(error) == f"{theirs} ({int(error)})"
     for service in Service:
-        assert glib_peers.qmi_service_name(service) == service.name.lower()
+        theirs = glib_peers.qmi_service_name(service)
+        if service == Service.FOXAP:  # T99W696's 0xE4: no libqmi release names it (docs/protocol.md §4.10)
+            assert theirs in (None, "foxap")
+            continue
+        assert theirs == service.name.lower()
 
 
 # --- the oracles can say no -----------------------------------------------------------------

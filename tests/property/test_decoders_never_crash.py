@@ -24,7 +24,7 @@ from strategies import (
 )
 
 from fcc_unlock import lockstate, trace
-from fcc_unlock.mbim import basic_connect, infobuffer, proxy_control, quectel
+from fcc_unlock.mbim import basic_connect, infobuffer, intel, proxy_control, quectel
 from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import messages as mbim_messages_module
 from fcc_unlock.mbim.messages import DecodeError as MbimDecodeError
@@ -85,6 +85,15 @@ PARSERS = {
     ),
     "parse_device_caps": (basic_connect.parse_device_caps, device_caps.map(basic_connect.device_caps)),
     "quectel.parse_radio_state": (quectel.parse_radio_state, u32.map(quectel.radio_state)),
+    "intel.parse_lock_state": (
+        intel.parse_lock_state,
+        st.tuples(u32, u32).map(lambda p: intel.lock_state(*p)),
+    ),
+    "intel.parse_fcc_lock_set": (
+        intel.parse_fcc_lock_set,
+        st.tuples(u32, u32).map(lambda p: intel.fcc_lock_set(*p)),
+    ),
+    "intel.parse_challenge": (intel.parse_challenge, st.tuples(u32, u32).map(lambda p: intel.challenge(*p))),
     "proxy_control.parse_configuration": (
         proxy_control.parse_configuration,
         st.builds(proxy_control.configuration, st.text(min_size=1, max_size=40), u32),
@@ -97,7 +106,7 @@ PARSERS = {
 
 
 def test_every_payload_parser_is_covered():
-    modules = {"": basic_connect, "quectel.": quectel, "proxy_control.": proxy_control}
+    modules = {"": basic_connect, "quectel.": quectel, "intel.": intel, "proxy_control.": proxy_control}
     parsers = {
         prefix + name
         for prefix, module in modules.items()
@@ -175,7 +184,7 @@ def qmi_responses(draw: st.DrawFn) -> QmiMessage:
     types = st.sampled_from([0x01, 0x02, 0x10, 0x11, 0x12]) | u8
     values = hostile(st.binary(max_size=8))
     tlvs = tuple(draw(st.lists(st.tuples(types, values), max_size=5)))
-    service = draw(st.sampled_from([Service.CTL, Service.DMS, Service.FOX]))
+    service = draw(st.sampled_from([Service.CTL, Service.DMS, Service.FOX, Service.FOXAP]))
     return QmiMessage(service, draw(u8), draw(u8), draw(st.integers(0, 0xFFFF)), Kind.RESPONSE, tlvs)
 
 
@@ -186,7 +195,7 @@ EXTRACTORS = {
     # Every catalogue message's parser, both ways (the session reads responses, the
     # simulator requests).
     **{
-        f"catalog.parse({message.name}, {kind.name.lower()})": (
+        f"catalog.parse({message.name} on {message.services}, {kind.name.lower()})": (
             lambda m, message=message, kind=kind: catalog.parse(message, _as(m, kind))
         )
         for message in catalog.MESSAGES
@@ -259,12 +268,17 @@ def test_the_trace_describes_any_qmi_frame(frame):
     assert isinstance(line, str) and "\n" not in line
 
 
-@given(u32, u32, u32 | st.sampled_from([0, 1, 4]), u8, st.sampled_from([None, False, True]))
-def test_lock_evidence_from_any_value(hardware, software, quectel_state, mode, restricted):
+@given(u32, u32, u32 | st.sampled_from([0, 1, 4]), u8, st.sampled_from([None, False, True]), u32, u32,
+       st.none() | u32)  # fmt: skip
+def test_lock_evidence_from_any_value(
+    hardware, software, quectel_state, mode, restricted, lock_mode, lock_state, probe_status
+):
     for evidence in (
         lockstate.radio_state_evidence(hardware, software),
         lockstate.quectel_evidence(quectel_state),
         lockstate.operating_mode_evidence(mode, restricted),
+        lockstate.intel_evidence(lock_mode, lock_state),
+        lockstate.probe_evidence(probe_status, "restored"),
     ):
         assert isinstance(str(evidence), str)
         assert evidence.shows in (
