@@ -71,6 +71,10 @@ def run_command(argv: Sequence[str] | None, started: float) -> int:
             write_line(sys.stderr, build_parser().format_usage(), end="")
             say("error: a DEVICE is required (or --all, --demo, --list)")
             return ExitCode.USAGE
+        if args.probe and not args.status:
+            write_line(sys.stderr, build_parser().format_usage(), end="")
+            say("error: --probe goes with --status (it tests the lock by switching the radio on and back)")
+            return ExitCode.USAGE
         if args.status:
             from fcc_unlock.cli import status
 

@@ -232,3 +232,15 @@ def test_check_invariants_is_not_vacuous(sim_factory, mutate):
     mutate(run.modem.transcript)
     with pytest.raises(AssertionError):
         check_invariants(run)
+
+
+def test_probe_without_status_is_a_usage_error():
+    result = run_cli("--probe", "/dev/null")
+    assert result.returncode == 2
+    assert "--probe goes with --status" in result.stderr
+
+
+def test_a_malformed_key_is_a_usage_error():
+    result = run_cli("--key", "3df8c7", "/dev/null")
+    assert result.returncode == 2
+    assert "8 hex digits" in result.stderr
