@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         def unlock(self, session: MbimSession) -> str: ...
 
 
-METHODS = ("sierra", "foxconn", "quectel")
+METHODS = ("sierra", "foxconn", "quectel", "fm350-at", "l860-at", "rw101-at")
 PORT_TYPES = ("MBIM", "AT", "XMMRPC")
 
 
