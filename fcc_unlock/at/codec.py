@@ -146,7 +146,7 @@ class Exchange:
         self.prefix = prefix.upper() if prefix else None
         self.max_lines = max_lines
         self.info: list[str] = []
-        self.skipped: list[str] = []
+        self.skipped: list[tuple[str, str]] = []  # (why, line)
         self.unsolicited = 0
         self._echo_seen = False
 
@@ -154,7 +154,7 @@ class Exchange:
         upper = line.upper()
         if not self._echo_seen and upper == self.command.upper():
             self._echo_seen = True
-            self._skip(line)
+            self._skip("echo", line)
             return None
         if self.prefix is not None and upper.startswith(self.prefix):
             self._keep(line)
@@ -163,7 +163,7 @@ class Exchange:
             return Reply(self.command, tuple(self.info), line)
         if is_unsolicited(line):
             self.unsolicited += 1
-            self._skip(line)
+            self._skip("unsolicited", line)
             return None
         self._keep(line)
         return None
@@ -173,9 +173,9 @@ class Exchange:
             raise AtDecodeError(f"more than {self.max_lines} lines in the reply to {self.command}")
         self.info.append(line)
 
-    def _skip(self, line: str) -> None:
+    def _skip(self, why: str, line: str) -> None:
         if len(self.skipped) < self.max_lines:
-            self.skipped.append(line)
+            self.skipped.append((why, line))
 
 
 def reply_bytes(lines: list[str] | tuple[str, ...], final: str) -> bytes:

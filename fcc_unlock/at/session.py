@@ -124,8 +124,8 @@ class AtSession:
     def _traced(self, exchange: Exchange, reply: Reply) -> None:
         if self.trace is None:
             return
-        for line in exchange.skipped:
-            self._trace("note", f"skipped {line!r}")
+        for why, line in exchange.skipped:
+            self._trace("note", f"skipped ({why}) {line!r}")
         for line in reply.lines:
             self._trace("<-", f"<- {line}")
         self._trace("<-", f"<- {reply.final}")

@@ -3,26 +3,45 @@
 The pty is put in raw mode (no echo, no newline translation): bytes pass unchanged.
 We keep a slave fd open ourselves so clients can come and go; closing the master is
 an unplug (the client then sees POLLHUP and EIO, as with a vanished cdc-wdm).
-Per-reply latency and chunked writes (fault knobs) are applied here.
+Per-reply latency and chunked writes (fault knobs) are applied here. The model is a
+SimModem (MBIM) or an at_modem.AtModem: anything with ``receive_data()`` and ``faults``.
 """
 
 from __future__ import annotations
 
 import os
 import select
+import termios
 import threading
 import time
 import tty
 from collections import deque
 
-from fcc_unlock.sim.actions import HangUp, Write
-from fcc_unlock.sim.model import SimModem
+from fcc_unlock.sim.actions import DropUnread, HangUp, Write
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Protocol
+
+    class Knobs(Protocol):
+        latency: float
+        chunk_size: int
+
+    class Model(Protocol):
+        """What PtyModem serves: bytes in, actions out."""
+
+        @property
+        def faults(self) -> Knobs: ...
+
+        def receive_data(self, data: bytes, now: float = 0.0) -> Sequence[Write | HangUp | DropUnread]: ...
+
 
 CHUNK_PAUSE = 0.001  # between the pieces of a chunked reply, so they arrive apart
 
 
 class PtyModem:
-    def __init__(self, modem: SimModem, link: str | None = None) -> None:
+    def __init__(self, modem: Model, link: str | None = None) -> None:
         self.modem = modem
         self.link = link
         self._master, self._slave = os.openpty()
@@ -71,6 +90,9 @@ class PtyModem:
         Reading goes on meanwhile. An unplug happens the moment its request arrives.
         """
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
+        opening = getattr(self.modem, "start", None)  # what waits on the port before any command
+        for action in opening() if opening is not None else ():
+            due.append((time.monotonic(), action))
         while self._master >= 0:
             # select() rather than poll(): microseconds, not whole milliseconds, so a
             # 10 ms latency is 10 ms and not up to 11.
@@ -92,6 +114,9 @@ class PtyModem:
                     if isinstance(action, HangUp):
                         self._close()
                         return
+                    if isinstance(action, DropUnread):
+                        termios.tcflush(self._slave, termios.TCIFLUSH)
+                        continue
                     due.append((now + self.modem.faults.latency + action.delay, action))
             while due and due[0][0] <= time.monotonic():
                 if not self._write(due.popleft()[1]):
