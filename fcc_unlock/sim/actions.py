@@ -32,10 +32,3 @@ class HangUp:
     def __repr__(self) -> str:
         return "HangUp()"
 
-
-class DropUnread:
-    """Drop what the host has not read yet: a wwan port does so when its client closes
-    (sim/at_modem.py ``drop_unread``); carried out at once, before any reply."""
-
-    def __repr__(self) -> str:
-        return "DropUnread()"

@@ -14,13 +14,13 @@ import random
 from fcc_unlock.at import catalog
 from fcc_unlock.at.codec import AtDecodeError, LineSplitter, reply_bytes
 from fcc_unlock.at.fcclock import response
-from fcc_unlock.sim.actions import DropUnread, HangUp, Write
+from fcc_unlock.sim.actions import HangUp, Write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Union
 
-    Action = Union[Write, HangUp, DropUnread]
+    Action = Union[Write, HangUp]
 
 LENOVO_KEY = bytes.fromhex("3df8c719")  # SHA-256("KHOIHGIUCCHHII")[0:4] (docs/keys.md §1)
 DELL_DW5931E_KEY = bytes.fromhex("4909b5a4")  # SHA-256("DW5931EFCCLOCK")[0:4]
@@ -127,7 +127,7 @@ class AtFaults:
         self.slow = dict(slow or {})  # kind -> seconds the reply is held back
         self.hang_up_on = hang_up_on  # kind on whose arrival the modem is unplugged
         # A wwan port drops what a client left unread when it closes; a pty keeps it.
-        # The simulator cannot see a close, so it drops unread output when a command comes.
+        # sim/pty.py watches for the close and drops it (False: a pty's behaviour).
         self.drop_unread = drop_unread
         self.stale = stale  # a previous client's unread "OK" waits on the port at the start
         for kind in (
@@ -251,7 +251,7 @@ class AtModem:
         kind = command.kind if command is not None else "other"
         self.transcript.append(AtReceived(kind, line, argument, now))
         faults = self.faults
-        actions: list[Action] = [DropUnread()] if faults.drop_unread else []
+        actions: list[Action] = []
         if kind == faults.hang_up_on:
             self.hung_up = True
             return [*actions, HangUp()]
