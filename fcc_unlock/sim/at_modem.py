@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     Action = Union[Write, HangUp]
 
+    from fcc_unlock.sim.pty import PtyModem
+
 LENOVO_KEY = bytes.fromhex("3df8c719")  # SHA-256("KHOIHGIUCCHHII")[0:4] (docs/keys.md §1)
 DELL_DW5931E_KEY = bytes.fromhex("4909b5a4")  # SHA-256("DW5931EFCCLOCK")[0:4]
 GARBAGE = b"\x00\xff\x1b[NOT-AT\xfe\r\n"
@@ -334,3 +336,21 @@ def _parse_response(argument: str, hex_form: bool) -> int | None:
     if not text.isdigit() or not text.isascii() or len(text) > 10:
         return None
     return int(text)
+
+
+def pty_modem(
+    variant: str = "fm350-at",
+    unlocked: bool = False,
+    key: bytes = LENOVO_KEY,
+    mode: int = 2,
+    link: str | None = None,
+    challenges: int = 1,
+    **knobs: object,
+) -> PtyModem:
+    """An AtModem on a pty, not started yet: ``with pty_modem("l860-at") as sim:``
+    serves it at ``sim.path`` (the model is ``sim.modem``). ``knobs`` are AtFaults'."""
+    from fcc_unlock.sim.pty import PtyModem
+
+    modem = AtModem(variant, AtFaults(**knobs), key=key, mode=mode, challenges=challenges)  # type: ignore[arg-type]
+    modem.unlocked = unlocked
+    return PtyModem(modem, link)
