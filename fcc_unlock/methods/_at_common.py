@@ -33,7 +33,8 @@ def optional_timeout(session: AtSession) -> float:
     return min(SIGNAL_SECONDS, session.time_left() * OPTIONAL_SHARE)
 
 
-def answer(session: AtSession, reply: Reply, command: catalog.AtCommand) -> object:
+def answer(reply: Reply, command: catalog.AtCommand) -> object:
+    """The value in ``reply`` (docs/at.md §1.5); a reply without it is a ProtocolError."""
     try:
         return command.answer(reply)
     except AtDecodeError as error:
@@ -75,7 +76,7 @@ def _ask(
         reply = session.run(command, timeout=optional_timeout(session) if timeout is None else timeout)
         if not reply.ok:
             return lockstate.unavailable(signal, f"the modem answered {reply.final}")
-        return evidence(answer(session, reply, command))
+        return evidence(answer(reply, command))
     except DeviceError:
         raise  # unplugged: nothing more to ask
     except FccUnlockError as error:
@@ -131,11 +132,11 @@ def challenge_response(
         reply = session.run(catalog.FCC_LOCK_GEN)
         if not reply.ok:
             raise Refused(f"the modem refused to give a challenge ({reply.final})")
-        challenge = int(answer(session, reply, catalog.FCC_LOCK_GEN))  # type: ignore[call-overload]
+        challenge = int(answer(reply, catalog.FCC_LOCK_GEN))  # type: ignore[call-overload]
         value = response(challenge, key.value, byteorder)
         session.note(f"challenge 0x{challenge:08x} -> response {render(value)} (key {key.hex})")
         reply = session.run(catalog.FCC_LOCK_VER, render(value))
-        if reply.ok and answer(session, reply, catalog.FCC_LOCK_VER) == VERIFIED:
+        if reply.ok and answer(reply, catalog.FCC_LOCK_VER) == VERIFIED:
             return True
         session.note(f"attempt {attempt}: the modem did not accept the response ({_said(reply)})")
         took = session.clock() - started
@@ -164,4 +165,5 @@ def radio_on(session: AtSession) -> str:
 
 
 def refused_response(tries_note: str = "") -> Refused:
+    """The modem answered every round, never with VER 1."""
     return Refused(f"the modem did not accept the FCC response (wrong key?){tries_note}")
