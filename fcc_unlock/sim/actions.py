@@ -31,4 +31,3 @@ class HangUp:
 
     def __repr__(self) -> str:
         return "HangUp()"
-
