@@ -36,7 +36,17 @@ def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
 
 
 # Kept in step with fcc_unlock.methods.METHODS by a test.
-METHOD_NAMES = ("sierra", "foxconn", "quectel", "intel-mbim", "foxconn-e4", "xmm7360-rpc")
+METHOD_NAMES = (
+    "sierra",
+    "foxconn",
+    "quectel",
+    "intel-mbim",
+    "foxconn-e4",
+    "fm350-at",
+    "l860-at",
+    "rw101-at",
+    "xmm7360-rpc",
+)
 LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
 # Every option's value when not given: argparse and quick_parse() both start from this.

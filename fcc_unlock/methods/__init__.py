@@ -33,7 +33,17 @@ if TYPE_CHECKING:
         def unlock(self, session: MbimSession) -> str: ...
 
 
-METHODS = ("sierra", "foxconn", "quectel", "intel-mbim", "foxconn-e4", "xmm7360-rpc")
+METHODS = (
+    "sierra",
+    "foxconn",
+    "quectel",
+    "intel-mbim",
+    "foxconn-e4",
+    "fm350-at",
+    "l860-at",
+    "rw101-at",
+    "xmm7360-rpc",
+)
 PORT_TYPES = ("MBIM", "AT", "XMMRPC")
 
 

@@ -1,6 +1,7 @@
 """Serve the simulated modem on a pty for other programs.
 
     python -m fcc_unlock.sim --link /tmp/wdm0 [--vendor sierra] [fault knobs]
+    python -m fcc_unlock.sim --link /dev/fcc-sim-at0 --vendor fm350-at [--key HEX] [--latency S]
 
 Prints ``ready <pty path>`` when it is listening; runs until SIGTERM or SIGINT, then
 writes the transcript (one JSON object per received message) if asked to.
@@ -14,6 +15,7 @@ import signal
 import sys
 import threading
 
+from fcc_unlock.sim.at_modem import VARIANTS, AtFaults, AtModem
 from fcc_unlock.sim.faults import KINDS, Faults
 from fcc_unlock.sim.model import SimModem
 from fcc_unlock.sim.personalities import PERSONALITIES
@@ -23,7 +25,7 @@ from fcc_unlock.sim.pty import PtyModem
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fcc_unlock.sim", description=__doc__.split("\n")[0])
     parser.add_argument("--link", help="create this symlink to the pty (like /dev/cdc-wdm0)")
-    parser.add_argument("--vendor", choices=sorted(PERSONALITIES), default="sierra")
+    parser.add_argument("--vendor", choices=sorted([*PERSONALITIES, *VARIANTS]), default="sierra")
     parser.add_argument("--unlocked", action="store_true", help="start already unlocked")
     parser.add_argument(
         "--radio-on", action="store_true", help="start unlocked with the radio on (as ModemManager leaves it)"
@@ -62,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the client's timeout: some replies are held until around it",
     )
+    at = parser.add_argument_group("AT modems (fm350-at, l860-at, rw101-at)")
+    at.add_argument("--key", help="the 4 key bytes (hex) the lock expects (default: Lenovo's)")
+    at.add_argument(
+        "--lock-mode", type=int, choices=(0, 1, 2), default=2, help="0 none, 1 one-time, 2 power-up"
+    )
+    at.add_argument("--no-echo", action="store_true", help="start with echo off (ATE0)")
+    at.add_argument("--unsolicited", action="store_true", help="unsolicited result codes in every reply")
     vendor = parser.add_argument_group("vendor knobs")
     vendor.add_argument(
         "--mbim-status",
@@ -120,6 +129,19 @@ def faults_from(args: argparse.Namespace) -> Faults:
     )
 
 
+def at_modem_from(args: argparse.Namespace) -> AtModem:
+    """The AT modem the command line asks for (the AT knobs; latency and chunk size)."""
+    from fcc_unlock.sim.at_modem import LENOVO_KEY
+
+    key = bytes.fromhex(args.key) if args.key else LENOVO_KEY
+    if len(key) != 4:
+        raise ValueError("--key is 4 bytes of hex")
+    faults = AtFaults(
+        latency=args.latency, chunk_size=args.chunk_size, echo=not args.no_echo, unsolicited=args.unsolicited
+    )
+    return AtModem(args.vendor, faults, key=key, mode=args.lock_mode)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -127,13 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"fcc_unlock.sim: {error}", file=sys.stderr)
         return 2
+    modem: SimModem | AtModem
     try:
-        modem = SimModem(PERSONALITIES[args.vendor](), faults)
+        if args.vendor in VARIANTS:
+            modem = at_modem_from(args)
+        else:
+            modem = SimModem(PERSONALITIES[args.vendor](), faults)
     except ValueError as error:
         print(f"fcc_unlock.sim: {error}", file=sys.stderr)
         return 2
     modem.locked = not (args.unlocked or args.radio_on)
-    if args.radio_on:
+    if args.radio_on and isinstance(modem, SimModem):
         modem.radio_on()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -6,7 +6,8 @@ Any model with ``receive_data(bytes, now) -> actions`` and ``faults.latency`` /
 The pty is put in raw mode (no echo, no newline translation): bytes pass unchanged.
 We keep a slave fd open ourselves so clients can come and go; closing the master is
 an unplug (the client then sees POLLHUP and EIO, as with a vanished cdc-wdm).
-Per-reply latency and chunked writes (fault knobs) are applied here.
+Per-reply latency and chunked writes (fault knobs) are applied here. The model is a
+SimModem (MBIM) or an at_modem.AtModem: anything with ``receive_data()`` and ``faults``.
 """
 
 from __future__ import annotations
@@ -22,21 +23,27 @@ from fcc_unlock.sim.actions import HangUp, Write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Protocol
+    from collections.abc import Sequence
+    from typing import Protocol
 
-    class Served(Protocol):
-        """What PtyModem needs of a model."""
+    class Knobs(Protocol):
+        latency: float
+        chunk_size: int
 
-        faults: Any  # with .latency (seconds) and .chunk_size (bytes, 0: whole)
+    class Model(Protocol):
+        """What PtyModem serves: bytes in, actions out."""
 
-        def receive_data(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]: ...
+        @property
+        def faults(self) -> Knobs: ...
+
+        def receive_data(self, data: bytes, now: float = 0.0) -> Sequence[Write | HangUp]: ...
 
 
 CHUNK_PAUSE = 0.001  # between the pieces of a chunked reply, so they arrive apart
 
 
 class PtyModem:
-    def __init__(self, modem: Served, link: str | None = None) -> None:
+    def __init__(self, modem: Model, link: str | None = None) -> None:
         self.modem = modem
         self.link = link
         self._master, self._slave = os.openpty()
@@ -85,14 +92,30 @@ class PtyModem:
         Reading goes on meanwhile. An unplug happens the moment its request arrives.
         """
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
+        opening = getattr(self.modem, "start", None)  # what waits on the port before any command
+        for action in opening() if opening is not None else ():
+            due.append((time.monotonic(), action))
+        closes = watch_closes(self.path) if getattr(self.modem.faults, "drop_unread", False) else -1
+        try:
+            self._serve(due, closes)
+        finally:
+            if closes >= 0:
+                os.close(closes)
+
+    def _serve(self, due: deque[tuple[float, Write]], closes: int) -> None:
+        watched = [self._master, self._stop_r, *([closes] if closes >= 0 else [])]
         while self._master >= 0:
             # select() rather than poll(): microseconds, not whole milliseconds, so a
             # 10 ms latency is 10 ms and not up to 11.
             wait = None if not due else max(0.0, due[0][0] - time.monotonic())
-            readable, _, _ = select.select([self._master, self._stop_r], [], [], wait)
+            readable, _, _ = select.select(watched, [], [], wait)
+            if closes in readable:  # first: the close came before any later command
+                self._drop_unread(closes)
             for fd in readable:
                 if fd == self._stop_r:
                     return
+                if fd == closes:
+                    continue
                 try:
                     data = os.read(self._master, 65536)
                 except BlockingIOError:
@@ -110,6 +133,22 @@ class PtyModem:
             while due and due[0][0] <= time.monotonic():
                 if not self._write(due.popleft()[1]):
                     return
+
+    def _drop_unread(self, closes: int) -> None:
+        """A client closed the port: drop what it left unread, as a wwan port does (a
+        pty keeps it for the next client). Reading our own end of the pty does it."""
+        try:
+            while os.read(closes, 4096):
+                pass  # the events themselves say nothing more
+        except BlockingIOError:
+            pass
+        os.set_blocking(self._slave, False)
+        try:
+            for _ in range(64):
+                if not os.read(self._slave, 65536):
+                    break
+        except (BlockingIOError, OSError):
+            pass
 
     def _write(self, action: Write) -> bool:
         """Write one transfer (in chunks, with the chunk_size knob); False: told to stop."""
@@ -141,3 +180,24 @@ class PtyModem:
                 os.close(fd)
         if self.link and os.path.islink(self.link):
             os.unlink(self.link)
+
+
+IN_CLOSE = 0x08 | 0x10  # IN_CLOSE_WRITE | IN_CLOSE_NOWRITE (inotify(7))
+
+
+def watch_closes(path: str) -> int:
+    """An inotify descriptor that becomes readable when a client closes ``path``; -1
+    where inotify is not to be had. devpts reports closes like any file system."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = int(libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
+    except (OSError, AttributeError):
+        return -1
+    if fd < 0:
+        return -1
+    if libc.inotify_add_watch(fd, os.fsencode(path), IN_CLOSE) < 0:
+        os.close(fd)
+        return -1
+    return fd

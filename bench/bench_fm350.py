@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""FM350 unlock: fcc-unlock's ``fm350-at`` against ModemManager's ``14c3`` script.
+
+    python bench/bench_fm350.py [--runs N] [--latency 0.002] [--script PATH]
+
+Both unlock the same simulated FM350 (``python -m fcc_unlock.sim --vendor fm350-at`` on
+a pty behind ``/dev/fcc-sim-at-bench-*``, which the script needs: it opens
+``/dev/<port>``, so run as root), alternately, each run against a freshly started,
+locked modem; the simulator's start is not timed. Prints median wall times and
+whether the target holds: fcc-unlock <= 0.5 x the script.
+
+Until the command line offers ``--method fm350-at`` (cli/args.py), "ours" is
+``python -c`` calling ``fcc_unlock.run.unlock()`` the way the CLI does: the same
+process start-up, imports and unlock path, without the argument parsing. With an
+installed fcc-unlock that offers the method, pass ``--cli`` to time the program.
+See bench/_common.py for how to run it (an installed, non-editable fcc-unlock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import uuid
+
+from _common import installed_program, median_ms, require, timed
+
+SCRIPT = "/work/shared/peers/modemmanager/14c3"
+TARGET = 0.5  # ours at most half the script's time
+OURS = (
+    "import sys\n"
+    "from fcc_unlock.run import unlock\n"
+    "from fcc_unlock.host.keys import Key\n"
+    "key = Key(bytes.fromhex('3df8c719'), None, 'bench')\n"
+    "outcome = unlock(sys.argv[1], 'fm350-at', 5.0, ids='14c3:4d75', key=key)\n"
+    "sys.exit(int(outcome.exit_code))\n"
+)
+MODEM_PATH = "/org/freedesktop/ModemManager1/Modem/0"  # the script's first argument, unused by it
+
+
+class AtSimulator:
+    """A locked simulated FM350 on a pty, behind /dev/fcc-sim-at-bench-<random>."""
+
+    def __init__(self, latency: float) -> None:
+        self.name = f"fcc-sim-at-bench-{uuid.uuid4().hex[:8]}"
+        self.link = f"/dev/{self.name}"
+        serve = ["-m", "fcc_unlock.sim", "--vendor", "fm350-at", "--link", self.link]
+        self.process = subprocess.Popen(
+            [sys.executable, *serve, "--latency", str(latency)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("ready"):
+            self.process.kill()
+            raise SystemExit(f"simulator did not start: {line!r}")
+
+    def __enter__(self) -> AtSimulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def one_run(argv_for: dict[str, list[str]], name: str, latency: float) -> float:
+    with AtSimulator(latency) as sim:
+        argv = [part.replace("{link}", sim.link).replace("{name}", sim.name) for part in argv_for[name]]
+        seconds, status = timed(argv)
+    if status != 0:
+        raise SystemExit(f"{name} failed at {latency * 1000:g} ms per reply: exit {status}")
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--latency", type=float, default=0.002)
+    parser.add_argument("--script", default=SCRIPT)
+    parser.add_argument("--cli", action="store_true", help="time the installed fcc-unlock program")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the script opens /dev/<port>, where the simulator's link must be")
+    for tool in ("xxd", "sha256sum"):
+        require(tool, "xxd coreutils")
+    if args.cli:
+        ours = [installed_program(), "--method", "fm350-at", "--key", "3df8c719", "--log", "stderr", "{link}"]
+    else:
+        installed_program()  # refuses an editable install, which would time an import finder too
+        ours = [sys.executable, "-c", OURS, "{link}"]
+    argv_for = {"ours": ours, "theirs": ["sh", args.script, MODEM_PATH, "{name}"]}
+
+    samples: dict[str, list[float]] = {"ours": [], "theirs": []}
+    for _ in range(args.runs):  # alternate, so drift hits both alike
+        for name in ("ours", "theirs"):
+            samples[name].append(one_run(argv_for, name, args.latency))
+    mine, script = median_ms(samples["ours"]), median_ms(samples["theirs"])
+    ratio = mine / script
+    met = ratio <= TARGET
+    print(f"median of {args.runs} runs each, {args.latency * 1000:g} ms per reply")
+    print()
+    print("| per reply | fcc-unlock fm350-at | ModemManager 14c3 | ratio | target |")
+    print("|---:|---:|---:|---:|---|")
+    print(
+        f"| {args.latency * 1000:g} ms | {mine:.1f} ms | {script:.1f} ms | {ratio:.2f}"
+        f" | <= {TARGET:.2f}: {'met' if met else 'MISSED'} |"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
