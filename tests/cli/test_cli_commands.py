@@ -244,3 +244,14 @@ def test_a_malformed_key_is_a_usage_error():
     result = run_cli("--key", "3df8c7", "/dev/null")
     assert result.returncode == 2
     assert "8 hex digits" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "vendor", ["intel-mbim", "foxconn-e4", "fm350-at", "l860-at", "rw101-at", "xmm7360-rpc"]
+)
+def test_demo_unlocks_the_simulated_modem_of_every_new_family(vendor):
+    result = run_cli("--demo", "--vendor", vendor, timeout=20)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FCC-locked: True" in result.stdout
+    assert "FCC-locked now: False; exit status 0" in result.stdout
+    assert f" {vendor}: unlocked" in result.stdout
