@@ -25,10 +25,10 @@ anything that rules the lock out; with none of these the verdict is "unknown".
 from __future__ import annotations
 
 from fcc_unlock.errors import DeviceError, FccUnlockError, ProtocolError, Refused, Timeout
-from fcc_unlock.mbim import catalog
 from fcc_unlock.mbim import constants as mbim
-from fcc_unlock.mbim.messages import DecodeError
-from fcc_unlock.session import MbimStatusError, QmiClient
+
+# The MBIM codecs and the session are imported where a question is asked: the AT and XMM
+# RPC methods use only the verdicts and must not pay for MBIM at start-up.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -222,6 +222,7 @@ def ask_radio_state(session: MbimSession) -> Pending:
     Sent ahead, it is answered while the method allocates its QMI client: the lock
     check then costs no round trip of its own.
     """
+    from fcc_unlock.mbim import catalog
 
     return session.ask(catalog.RADIO_STATE)
 
@@ -234,6 +235,7 @@ def read_radio_state(
     A modem that does not answer costs ``timeout``; by default an optional question's
     share of the time left (session.optional_timeout()), so the unlock after it fits.
     """
+    from fcc_unlock.session import MbimStatusError
 
     if timeout is None:
         timeout = session.optional_timeout(SIGNAL_SECONDS)
@@ -257,6 +259,7 @@ def read_operating_mode(session: MbimSession) -> Evidence:
     """QMI DMS Get Operating Mode, with a DMS client of its own (released again)."""
     from fcc_unlock.qmi import catalog as qmi_catalog
     from fcc_unlock.qmi.constants import Service
+    from fcc_unlock.session import QmiClient
 
     try:
         with QmiClient(session, Service.DMS) as client:
@@ -282,6 +285,9 @@ def probe_radio(session: MbimSession) -> list[Evidence]:
     when the first read fails, the hardware switch holds the radio off (a refusal would
     prove nothing) or the radio is already on (no lock).
     """
+    from fcc_unlock.mbim import catalog
+    from fcc_unlock.session import MbimStatusError
+
     try:
         found = session.query(catalog.RADIO_STATE, session.optional_timeout(SIGNAL_SECONDS))
     except MbimStatusError as error:
@@ -315,6 +321,8 @@ def probe_radio(session: MbimSession) -> list[Evidence]:
 
 def _restore_radio_off(session: MbimSession) -> str:
     """RADIO_STATE set OFF, until the cleanup deadline; what it did, in words."""
+    from fcc_unlock.mbim import catalog
+
     payload = catalog.RADIO_STATE.set.build(on=False)  # type: ignore[union-attr]
     try:
         done = session.command(
@@ -335,6 +343,9 @@ def switch_radio_on(session: MbimSession) -> str:
     For systems without ModemManager (which does this itself after an unlock).
     Raises Refused when the radio stays off, naming why: the lock or the switch.
     """
+    from fcc_unlock.mbim import catalog
+    from fcc_unlock.mbim.messages import DecodeError
+    from fcc_unlock.session import MbimStatusError
 
     try:
         reply = session.set(catalog.RADIO_STATE, parse=False, on=True)

@@ -17,7 +17,6 @@ import time
 from fcc_unlock.errors import ExitCode, FccUnlockError
 from fcc_unlock.host.lock import LockUnavailable, lock_device
 from fcc_unlock.methods import keyed, load, port_type
-from fcc_unlock.session import MbimSession
 from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
 
     from fcc_unlock.host.keys import Key
     from fcc_unlock.host.lock import DeviceLock
+    from fcc_unlock.session import MbimSession
     from fcc_unlock.transport.chardev import CharDevice
     from fcc_unlock.transport.portcheck import CheckedPort
     from fcc_unlock.transport.proxy import ProxyTransport
@@ -265,6 +265,8 @@ def with_session(
                     f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
                     f" ({port.max_control_transfer_source})",
                 )
+            from fcc_unlock.session import MbimSession
+
             session = MbimSession(
                 port,
                 deadline=work_deadline,

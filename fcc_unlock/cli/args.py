@@ -241,6 +241,7 @@ VALUED: dict[str, tuple[str, Callable[[str], object]]] = {
     "--timeout": ("timeout", parse_seconds),
     "--log": ("log", lambda text: _choice(text, LOG_DESTINATIONS)),
     "--ids": ("ids", parse_ids),
+    "--key": ("key", parse_key),
 }
 
 
