@@ -9,11 +9,9 @@ a pty behind ``/dev/fcc-sim-at-bench-*``, which the script needs: it opens
 locked modem; the simulator's start is not timed. Prints median wall times and
 whether the target holds: fcc-unlock <= 0.5 x the script.
 
-Until the command line offers ``--method fm350-at`` (cli/args.py), "ours" is
-``python -c`` calling ``fcc_unlock.run.unlock()`` the way the CLI does: the same
-process start-up, imports and unlock path, without the argument parsing. With an
-installed fcc-unlock that offers the method, pass ``--cli`` to time the program.
-See bench/_common.py for how to run it (an installed, non-editable fcc-unlock).
+"Ours" is the installed program as a user runs it, ``fcc-unlock --method fm350-at
+DEVICE``, the key chosen from this machine (host/keys.py) as on a laptop. See
+bench/_common.py for how to run it (an installed, non-editable fcc-unlock).
 """
 
 from __future__ import annotations
@@ -28,14 +26,6 @@ from _common import installed_program, median_ms, require, timed
 
 SCRIPT = "/work/shared/peers/modemmanager/14c3"
 TARGET = 0.5  # ours at most half the script's time
-OURS = (
-    "import sys\n"
-    "from fcc_unlock.run import unlock\n"
-    "from fcc_unlock.host.keys import Key\n"
-    "key = Key(bytes.fromhex('3df8c719'), None, 'bench')\n"
-    "outcome = unlock(sys.argv[1], 'fm350-at', 5.0, ids='14c3:4d75', key=key)\n"
-    "sys.exit(int(outcome.exit_code))\n"
-)
 MODEM_PATH = "/org/freedesktop/ModemManager1/Modem/0"  # the script's first argument, unused by it
 
 
@@ -79,17 +69,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.002)
     parser.add_argument("--script", default=SCRIPT)
-    parser.add_argument("--cli", action="store_true", help="time the installed fcc-unlock program")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the script opens /dev/<port>, where the simulator's link must be")
     for tool in ("xxd", "sha256sum"):
         require(tool, "xxd coreutils")
-    if args.cli:
-        ours = [installed_program(), "--method", "fm350-at", "--key", "3df8c719", "--log", "stderr", "{link}"]
-    else:
-        installed_program()  # refuses an editable install, which would time an import finder too
-        ours = [sys.executable, "-c", OURS, "{link}"]
+    ours = [installed_program(), "--method", "fm350-at", "--log", "stderr", "{link}"]
     argv_for = {"ours": ours, "theirs": ["sh", args.script, MODEM_PATH, "{name}"]}
 
     samples: dict[str, list[float]] = {"ours": [], "theirs": []}

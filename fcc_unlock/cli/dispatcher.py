@@ -101,7 +101,15 @@ def run_dispatcher(
 
 
 def resolve(devnode: str, ids_hint: str | None) -> tuple[str | None, str | None, str]:
-    """(method, ids, reason): from the modem's ids found with udev, else from the hint."""
+    """(method, ids, reason): from ModemManager's ids where they alone decide (no pyudev:
+    ModemManager named the modem already), else from the modem's ids found with udev,
+    else from the hint."""
+    if ids_hint is not None:
+        from fcc_unlock.host.devices import decided_by_ids
+
+        entry = decided_by_ids(ids_hint)
+        if entry is not None:
+            return entry.method, ids_hint, ""
     from fcc_unlock.host.udev import resolve_device
 
     ids, entry, reason = resolve_device(devnode, ids_hint)

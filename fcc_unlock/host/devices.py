@@ -328,6 +328,21 @@ def by_ids(text: str) -> Device | None:
     return None
 
 
+def decided_by_ids(text: str) -> Device | None:
+    """by_ids(), but only when the ids alone decide: no entry for them depends on PCI
+    subsystem ids (14c3:4d75 is an AT unlock on Lenovo's card and the Intel MBIM service
+    on Dell's), so a caller that knows the ids needs to ask nothing more (no pyudev)."""
+    from fcc_unlock.host.sysfs import parse_ids
+
+    try:
+        vendor, product = parse_ids(text)
+    except ValueError:
+        return None
+    if any((d.vendor, d.product) == (vendor, product) and d.subsystem is not None for d in DEVICES):
+        return None
+    return by_ids(text)
+
+
 def resolve(found: DeviceIds) -> tuple[Device | None, str]:
     """(the entry to unlock with, "") or (None, why not): the one place that says a
     modem is recognised but not unlocked, or not known at all."""

@@ -252,3 +252,21 @@ def test_run_goes_through_the_proxy_within_the_budget(tmp_path, monkeypatch, sim
     # Done, watchdog included, within BUDGET of the start: 4 s minus what is gone.
     assert seen["timeout"] + WATCHDOG_GRACE <= dispatcher.BUDGET - 0.5
     assert "1199:9079 sierra: unlocked" in stream.getvalue()
+
+
+def test_ids_that_decide_alone_need_no_udev_and_shared_ids_ask_it(monkeypatch):
+    from fcc_unlock.host import udev
+
+    asked = []
+
+    def resolve_device(devnode, ids_hint=None):
+        asked.append(devnode)
+        return ids_hint, None, "udev was asked"
+
+    monkeypatch.setattr(udev, "resolve_device", resolve_device)
+    assert resolve("/dev/cdc-wdm0", "1199:9079") == ("sierra", "1199:9079", "")
+    assert resolve("/dev/wwan0xmmrpc0", "8086:7360") == ("xmm7360-rpc", "8086:7360", "")
+    assert asked == []
+    # 14c3:4d75 takes another method in a Dell machine: only the PCI subsystem ids tell.
+    assert resolve("/dev/wwan0at0", "14c3:4d75")[2] == "udev was asked"
+    assert asked == ["/dev/wwan0at0"]
