@@ -65,3 +65,61 @@ def test_run_through_mbim_proxy_imports_nothing_heavy(tmp_path):
     assert "mbim-proxy:" in result["err"]
     assert watched["asked"] == []
     assert watched["loaded"] == []
+
+
+@pytest.mark.parametrize(
+    "method, ids, server",
+    [
+        ("fm350-at", "14c3:4d75", lambda: __import__("fcc_unlock.sim.at_modem", fromlist=["x"]).pty_modem()),
+        ("xmm7360-rpc", "8086:7360", None),
+    ],
+    ids=["at", "xmm-rpc"],
+)
+def test_the_at_and_xmm_rpc_rule_runs_import_nothing_heavy_and_no_mbim(method, ids, server, tmp_path):
+    from fcc_unlock.sim.pty import PtyModem
+    from fcc_unlock.sim.xmmrpc_modem import XmmRpcModem
+
+    sim = server() if server is not None else PtyModem(XmmRpcModem())
+    with sim:
+        result = watch(
+            "--udev",
+            "--method",
+            method,
+            "--ids",
+            ids,
+            sim.path,
+            env_extra={
+                "FCC_UNLOCK_LOCK_DIR": str(tmp_path),
+                "FCC_UNLOCK_SYSLOG_SOCKET": str(tmp_path / "log"),
+            },
+        )
+        assert result["code"] == 0
+        assert result["asked"] == [] and result["loaded"] == []
+        assert not sim.modem.locked
+    # Nothing of MBIM's codecs or session (its constants, IntEnums, the verdicts name):
+    # an AT or RPC run does not pay for them.
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", MODULES_AFTER, method],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+        cwd=ROOT,
+    )
+    loaded = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    assert not [
+        m for m in loaded if m.startswith(("fcc_unlock.mbim.", "fcc_unlock.session", "fcc_unlock.qmi"))
+    ]
+
+
+# The modules the unlock path of a method imports (its session class included).
+MODULES_AFTER = """
+import sys
+from fcc_unlock import run
+from fcc_unlock.cli import unlock
+from fcc_unlock.methods import load, port_type
+procedure = load(sys.argv[1])
+package, name = run.SERIAL_SESSIONS[port_type(procedure)]
+__import__(f"fcc_unlock.{package}.session")
+print(sorted(m for m in sys.modules if m.startswith("fcc_unlock")))
+"""
