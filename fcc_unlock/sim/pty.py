@@ -72,10 +72,17 @@ class PtyModem:
         return self
 
     def stop(self) -> None:
+        if self._stop_w < 0:
+            return  # stopped already
         os.write(self._stop_w, b"x")
         if self._thread is not None:
             self._thread.join(5)
         self._close()
+        # The stop pipe too: a test run starts hundreds of modems, and select() cannot
+        # watch a descriptor numbered 1024 or more.
+        for fd in (self._stop_r, self._stop_w):
+            os.close(fd)
+        self._stop_r = self._stop_w = -1
 
     def __enter__(self) -> PtyModem:
         return self.start()
