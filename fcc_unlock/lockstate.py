@@ -248,6 +248,20 @@ def read_radio_state(
     return radio_state_evidence(hardware, software)
 
 
+NOT_ASKED = Verdict(UNKNOWN, [])  # the check before an unlock that was not worth a round trip
+
+
+def worth_asking_radio_state(session: MbimSession) -> bool:
+    """Whether the RADIO_STATE check before a Sierra or Foxconn unlock is worth its round
+    trip: only by hand. On hotplug the modem has just enumerated, and its radio is off
+    whether it is locked or not (only the hardware switch could show, and the unlock is
+    sent either way); as ModemManager's dispatcher, ModemManager has just seen the
+    power-up refused and retries it at once, which is the check (docs/architecture.md §6)."""
+    from fcc_unlock.session import MANUAL
+
+    return getattr(session, "occasion", MANUAL) == MANUAL
+
+
 def radio_state_check(session: MbimSession, question: Pending | None = None) -> Verdict:
     """The lock check of the QMI methods: RADIO_STATE only (see ask_radio_state())."""
     verdict = decide([read_radio_state(session, question=question)])

@@ -131,13 +131,15 @@ def unlock(
     radio_on: bool = False,
     udev: bool = False,
     key: Key | None = None,
+    occasion: str = "manual",
 ) -> Outcome:
     """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
     ``transport``, ``lock_dir`` and ``udev`` as for with_session(). ``radio_on``: then switch the
     radio on and check it came on (for systems without ModemManager, which does that
     itself). ``key``: the per-OEM key a KEYED method needs (host/keys.py chooses one
-    when not given).
+    when not given). ``occasion`` (session.OCCASIONS): why this run, which decides
+    the questions an MBIM method asks (docs/architecture.md §6).
     """
 
     if ids is None:
@@ -180,6 +182,7 @@ def unlock(
         lock_dir=lock_dir,
         udev=udev,
         port_type=port_type(procedure),
+        occasion=occasion,
     )
     return outcome
 
@@ -194,6 +197,7 @@ def run_into(
     lock_dir: str | None = None,
     udev: bool = False,
     port_type: str = "MBIM",
+    occasion: str = "manual",
 ) -> T | None:
     """``work`` in a session on ``result.device`` (with_session()), and how it ended
     recorded in ``result``: its exit status, reason, warnings and time. Returns what
@@ -213,6 +217,7 @@ def run_into(
             udev=udev,
             warn=result.warnings.append,
             port_type=port_type,
+            occasion=occasion,
         )
         result.exit_code = ExitCode.OK
     except FccUnlockError as error:
@@ -233,6 +238,7 @@ def with_session(
     udev: bool = False,
     warn: Callable[[str], None] | None = None,
     port_type: str = "MBIM",
+    occasion: str = "manual",
 ) -> T:
     """Open ``device``, run ``work`` in one session, end it, close the port.
 
@@ -273,6 +279,7 @@ def with_session(
                 cleanup_deadline=hard_deadline,
                 clock=clock,
                 trace=trace,
+                occasion=occasion,
             )
             with session:
                 return work(session)

@@ -60,6 +60,12 @@ if TYPE_CHECKING:
         def close(self) -> None: ...
 
 
+# Why a session runs, for the methods' choice of questions (docs/architecture.md §6):
+# by hand a clearer message is worth a round trip; on hotplug the modem has just
+# enumerated; as ModemManager's dispatcher the modem has just refused to power up.
+MANUAL, HOTPLUG, DISPATCHER = "manual", "hotplug", "dispatcher"
+OCCASIONS = (MANUAL, HOTPLUG, DISPATCHER)
+
 OPEN_ATTEMPT_SECONDS = 1.0  # re-send OPEN this often: a fresh modem may miss the first
 CLOSE_BEFORE_REOPEN_SECONDS = 1.0  # the "already open" quirk's CLOSE
 QMI_PROBE_SECONDS = 2.0  # how long the QMI service gets to answer before we ask DEVICE_SERVICES
@@ -104,8 +110,10 @@ class MbimSession:
         clock: Callable[[], float] = time.monotonic,
         trace: Tracer = None,
         send_close: bool = True,
+        occasion: str = MANUAL,
     ) -> None:
         self.transport = transport
+        self.occasion = occasion  # one of OCCASIONS
         self.deadline = deadline
         self.cleanup_deadline = deadline if cleanup_deadline is None else cleanup_deadline
         self.clock = clock

@@ -95,7 +95,15 @@ def run_dispatcher(
         trace("note", f"ModemManager modem {dbus_path}: unlocking {devnode} within {timeout:.2f} s")
     with watchdog(timeout):
         outcome = unlock(
-            devnode, method, timeout, trace, ids, transport=TRANSPORT, lock_dir=lock_dir, key=key
+            devnode,
+            method,
+            timeout,
+            trace,
+            ids,
+            transport=TRANSPORT,
+            lock_dir=lock_dir,
+            key=key,
+            occasion="dispatcher",
         )
     return report(outcome, log, as_json)
 

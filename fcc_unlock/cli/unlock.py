@@ -43,6 +43,7 @@ def command(args: Args) -> int:
             radio_on=args.radio_on or radio_left_to_us(method),
             udev=args.udev,
             key=args.key,
+            occasion="hotplug" if args.udev else "manual",
         )
     return report(outcome, log, args.json)
 

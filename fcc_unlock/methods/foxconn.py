@@ -59,9 +59,10 @@ def status(session: MbimSession) -> lockstate.Verdict:
 
 def unlock(session: MbimSession) -> str:
     failures: list[str] = []
-    question = lockstate.ask_radio_state(session)  # answered while the client is allocated
+    asking = lockstate.worth_asking_radio_state(session)  # by hand only
+    question = lockstate.ask_radio_state(session) if asking else None  # answered while allocating
     with QmiClient(session, Service.DMS) as client:
-        before = lockstate.radio_state_check(session, question)
+        before = lockstate.radio_state_check(session, question) if asking else lockstate.NOT_ASKED
         if before.state == lockstate.UNLOCKED:
             return lockstate.ALREADY_UNLOCKED  # no unlock request; the client is released
         magic, moved = read_magic(session, client, client, failures)

@@ -61,17 +61,30 @@ def status(session: MbimSession, timeout: float | None = PROBE_SECONDS) -> locks
 
 
 def unlock(session: MbimSession) -> str:
+    from fcc_unlock.session import DISPATCHER
+
+    if session.occasion == DISPATCHER:
+        # ModemManager has just seen the power-up refused and retries it at once, which
+        # is both questions: the SET alone (docs/architecture.md §6).
+        _set_on(session)
+        return "unlocked"
     before = status(session)
     if before.state == lockstate.UNLOCKED:
         return lockstate.ALREADY_UNLOCKED
-    try:
-        session.set(catalog.QUECTEL_RADIO_STATE, parse=False, state=mbim.QuectelRadioState.ON)
-    except MbimStatusError as error:
-        raise Refused(f"modem refused the unlock: {mbim.describe_status(error.status)}") from None
+    _set_on(session)
     after = status(session, timeout=None)
     if after.state == lockstate.LOCKED:
         raise Refused("modem accepted the unlock but still reports fcc-locked (4)")
     return lockstate.unlocked(before)
+
+
+def _set_on(session: MbimSession) -> None:
+    try:
+        session.set(catalog.QUECTEL_RADIO_STATE, parse=False, state=mbim.QuectelRadioState.ON)
+    except MbimStatusError as error:
+        if error.status in NOT_SUPPORTED:
+            _require_service(session)
+        raise Refused(f"modem refused the unlock: {mbim.describe_status(error.status)}") from None
 
 
 def _require_service(session: MbimSession) -> None:

@@ -25,9 +25,12 @@ def status(session: MbimSession) -> lockstate.Verdict:
 def unlock(session: MbimSession) -> str:
     # The lock check rides along with the client allocation: OPEN, (RADIO_STATE +
     # Allocate CID), Set FCC Authentication, Release CID, CLOSE -- five round trips.
-    question = lockstate.ask_radio_state(session)
+    # By hand only (lockstate.worth_asking_radio_state()): on hotplug and as ModemManager's
+    # dispatcher it is OPEN, Allocate CID, Set FCC Authentication, Release CID, CLOSE.
+    asking = lockstate.worth_asking_radio_state(session)
+    question = lockstate.ask_radio_state(session) if asking else None
     with QmiClient(session, Service.DMS) as client:
-        before = lockstate.radio_state_check(session, question)
+        before = lockstate.radio_state_check(session, question) if asking else lockstate.NOT_ASKED
         if before.state == lockstate.UNLOCKED:
             return lockstate.ALREADY_UNLOCKED  # no unlock request; the client is released
         try:

@@ -225,7 +225,8 @@ def test_modem_outside_the_table_is_unsupported(tmp_path, sim):
 def test_run_goes_through_the_proxy_within_the_budget(tmp_path, monkeypatch, sim):
     seen = {}
 
-    def fake_unlock(device, method, timeout, trace, ids, transport, lock_dir, key=None):
+    def fake_unlock(device, method, timeout, trace, ids, transport, lock_dir, key=None, occasion=None):
+        assert occasion == "dispatcher"
         seen.update(
             device=device, method=method, timeout=timeout, ids=ids, transport=transport, lock=lock_dir
         )
