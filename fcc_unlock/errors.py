@@ -6,10 +6,10 @@ of these, so a journal line or a ModemManager debug log tells what happened with
 a trace.
 """
 
-from enum import IntEnum
+from fcc_unlock import IntNames
 
 
-class ExitCode(IntEnum):
+class ExitCode(IntNames):
     OK = 0  # unlocked, or already unlocked
     REFUSED = 1  # the modem answered and refused the unlock
     USAGE = 2  # bad command line

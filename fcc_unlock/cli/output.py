@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-import signal
 
 from fcc_unlock.errors import ExitCode, Timeout
 from fcc_unlock.host.log import print_document
 
 TYPE_CHECKING = False
+# signal's C half at run time: the Python half wraps the numbers in enums, and enum
+# costs the hotplug path more than a round trip to the modem (docs/architecture.md §5).
+if TYPE_CHECKING:
+    import signal
+else:
+    import _signal as signal
 if TYPE_CHECKING:
     from types import FrameType
 

@@ -4,10 +4,10 @@ Values from the MBIM 1.0 specification as implemented by libmbim (mbim-message.h
 mbim-errors.h, mbim-uuid.c, mbim-cid.h); see docs/protocol.md §1-§2.
 """
 
-from enum import IntEnum
+from fcc_unlock import IntNames
 
 
-class MessageType(IntEnum):
+class MessageType(IntNames):
     OPEN = 0x00000001
     CLOSE = 0x00000002
     COMMAND = 0x00000003
@@ -19,12 +19,12 @@ class MessageType(IntEnum):
     INDICATE_STATUS = 0x80000007
 
 
-class CommandType(IntEnum):
+class CommandType(IntNames):
     QUERY = 0
     SET = 1
 
 
-class Status(IntEnum):
+class Status(IntNames):
     """Status of OPEN_DONE, CLOSE_DONE and COMMAND_DONE."""
 
     NONE = 0
@@ -82,7 +82,7 @@ class Status(IntEnum):
     DECODE_OR_PARSING_ERROR = 0x91000007
 
 
-class ProtocolErrorCode(IntEnum):
+class ProtocolErrorCode(IntNames):
     """ErrorStatusCode of HOST_ERROR and FUNCTION_ERROR."""
 
     INVALID = 0
@@ -138,7 +138,7 @@ SERVICE_NAMES = {
 }
 
 
-class BasicConnectCid(IntEnum):
+class BasicConnectCid(IntNames):
     DEVICE_CAPS = 1
     RADIO_STATE = 3
     DEVICE_SERVICES = 16
@@ -152,12 +152,12 @@ QUECTEL_RADIO_STATE_CID = 1
 INTEL_FCC_LOCK_CID = 1  # Intel Mutual Authentication FCC_LOCK (docs/protocol.md §5.5)
 
 
-class RadioSwitch(IntEnum):
+class RadioSwitch(IntNames):
     OFF = 0
     ON = 1
 
 
-class QuectelRadioState(IntEnum):
+class QuectelRadioState(IntNames):
     OFF = 0
     ON = 1
     FCC_LOCKED = 4

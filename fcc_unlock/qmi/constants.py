@@ -5,14 +5,14 @@ Message ids and TLVs are in catalog.py. See docs/protocol.md §3-§4.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from fcc_unlock import IntNames
 
 QMUX_MARKER = 0x01
 QMUX_FLAG_FROM_SERVICE = 0x80  # set in every frame the modem sends
 RESULT_TLV = 0x02
 
 
-class Service(IntEnum):
+class Service(IntNames):
     CTL = 0x00
     WDS = 0x01
     DMS = 0x02
@@ -21,7 +21,7 @@ class Service(IntEnum):
     FOXAP = 0xE4  # Foxconn T99W696's unlock service (docs/protocol.md §4.10)
 
 
-class Kind(IntEnum):
+class Kind(IntNames):
     """Request, response or indication; encoded differently for CTL and services."""
 
     REQUEST = 0
@@ -34,7 +34,7 @@ CTL_FLAGS = {Kind.REQUEST: 0x00, Kind.RESPONSE: 0x01, Kind.INDICATION: 0x02}
 SERVICE_FLAGS = {Kind.REQUEST: 0x00, Kind.RESPONSE: 0x02, Kind.INDICATION: 0x04}
 
 
-class OperatingMode(IntEnum):
+class OperatingMode(IntNames):
     ONLINE = 0
     LOW_POWER = 1
     FACTORY_TEST = 2
@@ -46,7 +46,7 @@ class OperatingMode(IntEnum):
     UNKNOWN = 0xFF
 
 
-class FirmwareVersionType(IntEnum):
+class FirmwareVersionType(IntNames):
     FIRMWARE_MCFG = 0
     FIRMWARE_MCFG_APPS = 1
     APPS = 2

@@ -3,10 +3,10 @@
 Imported only when a response reports an error, to keep the hot path lean.
 """
 
-from enum import IntEnum
+from fcc_unlock import IntNames
 
 
-class QmiError(IntEnum):
+class QmiError(IntNames):
     NONE = 0
     MALFORMED_MESSAGE = 1
     NO_MEMORY = 2

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 WATCHED = (
     "pyudev", "construct", "json", "logging", "typing", "re", "shutil", "socket", "importlib",
-    "argparse", "gettext", "locale",
+    "argparse", "gettext", "locale", "enum", "signal",
 )  # fmt: skip
 asked = []
 original_import = builtins.__import__

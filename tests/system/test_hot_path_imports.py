@@ -1,6 +1,7 @@
 """The hotplug path stays lean: no pyudev, construct, json, logging, typing, re, shutil,
-socket or importlib from us, and none of argparse, gettext or locale at all (a plain
-unlock command line is parsed by cli.quick_parse()).
+socket or importlib from us, and none of argparse, gettext, locale, enum or signal at
+all (a plain unlock command line is parsed by cli.quick_parse(); the named integers
+are IntNames, the watchdog uses _signal).
 
 Importing construct alone costs about four bare interpreter start-ups; the udev
 rule's run must stay within a few. import_watch.py records every import fcc_unlock
