@@ -16,7 +16,7 @@ import time
 
 from fcc_unlock.errors import ExitCode, FccUnlockError
 from fcc_unlock.host.lock import LockUnavailable, lock_device
-from fcc_unlock.methods import keyed, load, port_type
+from fcc_unlock.methods import METHODS, keyed, load, port_type
 from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
@@ -147,16 +147,28 @@ def unlock(
 
         ids = sysfs_ids(device)  # for the log line; cheap, no pyudev
     outcome = Outcome(device, method, ids)
-    procedure = load(method)
-    if keyed(procedure) and key is None:
-        from fcc_unlock.host.keys import key_for_device
+    if method not in METHODS:
+        load(method)  # raises ValueError, naming the methods there are
+    from fcc_unlock.host.devices import METHOD_PORTS
 
-        key = key_for_device(device)
+    # The method and its key are made ready while the modem works on MBIM OPEN
+    # (prepare() runs once OPEN is written): start-up overlaps the modem's first answer.
+    loaded: dict[str, Any] = {}
 
-    unlock_with: Any = procedure.unlock  # KEYED methods take the key as well (methods/__init__.py)
+    def prepare() -> None:
+        procedure = loaded["procedure"] = load(method)
+        loaded["key"] = key
+        if keyed(procedure) and key is None:
+            from fcc_unlock.host.keys import key_for_device
+
+            loaded["key"] = key_for_device(device)
 
     def work(session: Any) -> str:
-        result: str = unlock_with(session, key) if keyed(procedure) else unlock_with(session)
+        if not loaded:
+            prepare()
+        procedure = loaded["procedure"]
+        unlock_with: Any = procedure.unlock  # KEYED methods take the key too (methods/__init__.py)
+        result: str = unlock_with(session, loaded["key"]) if keyed(procedure) else unlock_with(session)
         if radio_on:
             from fcc_unlock.errors import Refused
 
@@ -181,8 +193,9 @@ def unlock(
         transport=transport,
         lock_dir=lock_dir,
         udev=udev,
-        port_type=port_type(procedure),
+        port_type=METHOD_PORTS.get(method, "MBIM"),
         occasion=occasion,
+        prepare=prepare,
     )
     return outcome
 
@@ -198,6 +211,7 @@ def run_into(
     udev: bool = False,
     port_type: str = "MBIM",
     occasion: str = "manual",
+    prepare: Callable[[], None] | None = None,
 ) -> T | None:
     """``work`` in a session on ``result.device`` (with_session()), and how it ended
     recorded in ``result``: its exit status, reason, warnings and time. Returns what
@@ -218,6 +232,7 @@ def run_into(
             warn=result.warnings.append,
             port_type=port_type,
             occasion=occasion,
+            prepare=prepare,
         )
         result.exit_code = ExitCode.OK
     except FccUnlockError as error:
@@ -239,6 +254,7 @@ def with_session(
     warn: Callable[[str], None] | None = None,
     port_type: str = "MBIM",
     occasion: str = "manual",
+    prepare: Callable[[], None] | None = None,
 ) -> T:
     """Open ``device``, run ``work`` in one session, end it, close the port.
 
@@ -280,6 +296,7 @@ def with_session(
                 clock=clock,
                 trace=trace,
                 occasion=occasion,
+                while_opening=prepare,
             )
             with session:
                 return work(session)

@@ -111,9 +111,13 @@ class MbimSession:
         trace: Tracer = None,
         send_close: bool = True,
         occasion: str = MANUAL,
+        while_opening: Callable[[], None] | None = None,
     ) -> None:
         self.transport = transport
         self.occasion = occasion  # one of OCCASIONS
+        # Run once the first OPEN is written, while the modem works on it: the caller's
+        # remaining start-up (imports) overlaps the modem's first answer.
+        self.while_opening = while_opening
         self.deadline = deadline
         self.cleanup_deadline = deadline if cleanup_deadline is None else cleanup_deadline
         self.clock = clock
@@ -139,6 +143,10 @@ class MbimSession:
         except Timeout:
             self._close_late_open()
             raise
+        except BaseException:
+            if self._unanswered_opens:  # the OPEN is out: never leave it without a CLOSE
+                self._close_late_open()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -158,6 +166,14 @@ class MbimSession:
                 tid = self._send(Open(self._tid(), self.connection.max_control_transfer))
                 sent.add(tid)
                 next_attempt = now + OPEN_ATTEMPT_SECONDS
+                if self.while_opening is not None:
+                    meanwhile, self.while_opening = self.while_opening, None
+                    try:
+                        meanwhile()
+                    except BaseException:
+                        self._unanswered_opens = sent  # owed a CLOSE if it opens late
+                        raise
+                    continue  # it took time: look at the clock again
             event = self._next_event(min(next_attempt, self.deadline))
             if event is None:
                 continue

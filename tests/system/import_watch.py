@@ -4,7 +4,8 @@
 
 Prints one line, a Python literal: {"code": exit status, "asked": [imports of the
 watched modules made by fcc_unlock code, anywhere, at any time], "loaded": [watched
-modules in sys.modules at the end that this harness had not loaded itself]}. Run
+modules in sys.modules at the end that this harness had not loaded itself],
+"before_first_write": [our modules loaded when the first byte went to the modem]}. Run
 with -S so that site's own imports do not hide ours; the checkout is put on
 sys.path here.
 """
@@ -31,6 +32,19 @@ def watching_import(name, globals=None, locals=None, fromlist=(), level=0):
     return original_import(name, globals, locals, fromlist, level)
 
 
+# What fcc_unlock had loaded when it wrote its first byte (to any descriptor but
+# stdout/stderr): what the program's start-up costs before the modem can start working.
+first_write = []
+original_write = os.write
+
+
+def watching_write(fd, data):
+    if not first_write and fd > 2:
+        first_write.append(sorted(name for name in sys.modules if name.startswith("fcc_unlock")))
+    return original_write(fd, data)
+
+
+os.write = watching_write
 preloaded = {name for name in WATCHED if name in sys.modules}  # runpy's own (importlib, on 3.9 typing, re)
 builtins.__import__ = watching_import
 sys.argv = ["fcc-unlock", *sys.argv[1:]]
@@ -41,4 +55,6 @@ except SystemExit as exit_:
     code = exit_.code
 builtins.__import__ = original_import
 loaded = sorted(name for name in WATCHED if name in sys.modules and name not in preloaded)
-print(repr({"code": code, "asked": asked, "loaded": loaded}))
+os.write = original_write
+before_first_write = first_write[0] if first_write else None
+print(repr({"code": code, "asked": asked, "loaded": loaded, "before_first_write": before_first_write}))

@@ -123,3 +123,23 @@ package, name = run.SERIAL_SESSIONS[port_type(procedure)]
 __import__(f"fcc_unlock.{package}.session")
 print(sorted(m for m in sys.modules if m.startswith("fcc_unlock")))
 """
+
+
+def test_the_method_is_imported_while_the_modem_works_on_open(sim, tmp_path):
+    """Start-up overlaps the modem (docs/architecture.md §5): MBIM OPEN is written before
+    the method, its QMI catalogue and the lock verdicts are imported."""
+    result = watch(
+        "--udev",
+        "--method",
+        "sierra",
+        "--ids",
+        "1199:9079",
+        sim.path,
+        env_extra={"FCC_UNLOCK_LOCK_DIR": str(tmp_path), "FCC_UNLOCK_SYSLOG_SOCKET": str(tmp_path / "log")},
+    )
+    assert result["code"] == 0 and not sim.modem.locked
+    early = result["before_first_write"]
+    assert early is not None
+    for later in ("fcc_unlock.methods.sierra", "fcc_unlock.qmi.catalog", "fcc_unlock.lockstate"):
+        assert later not in early, early
+    assert "fcc_unlock.session" in early and "fcc_unlock.transport.portcheck" in early
