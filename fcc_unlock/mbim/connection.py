@@ -7,8 +7,6 @@ the transport and the clock; this object owns transaction ids, framing, fragment
 
 from __future__ import annotations
 
-from collections import deque
-
 from fcc_unlock.mbim.messages import DecodeError, Message, decode, peek_header
 from fcc_unlock.mbim.stream import (
     DEFAULT_MAX_MESSAGE,
@@ -18,6 +16,17 @@ from fcc_unlock.mbim.stream import (
     MessageSplitter,
     fragment,
 )
+
+TYPE_CHECKING = False
+# deque from the C module collections is built on: importing collections itself costs
+# the hotplug path more than a round trip to the modem (docs/architecture.md §5).
+if TYPE_CHECKING:
+    from collections import deque
+    from typing import Union
+
+    Event = Union[Message, "Discarded", "Malformed", FragmentError]
+else:
+    from _collections import deque
 
 MAX_TRANSACTION_ID = 0xFFFFFFFF
 
@@ -46,13 +55,6 @@ class Malformed:
 
     def __repr__(self) -> str:
         return f"Malformed(tid={self.transaction_id}, {self.reason!r})"
-
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Union
-
-    Event = Union[Message, Discarded, Malformed, FragmentError]
 
 
 class Connection:
