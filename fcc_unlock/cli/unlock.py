@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fcc_unlock.cli.output import report, watchdog
 from fcc_unlock.errors import ExitCode, FccUnlockError
 from fcc_unlock.host.lock import lock_dir
@@ -30,6 +32,10 @@ def command(args: Args) -> int:
         if method is None:
             return report(Outcome.failed(args.device, None, ids, ExitCode.UNSUPPORTED, hint), log, args.json)
     device = method_port(args.device, method)
+    if args.udev and not is_trigger_port(device):
+        # One of a USB modem's other serial ports: its first one does the unlock.
+        log.result(f"{os.path.basename(device)}: left to the modem's first serial port", True)
+        return ExitCode.OK
     with watchdog(args.timeout):
         trace = log.trace if args.verbose else None
         outcome = unlock(
@@ -46,6 +52,18 @@ def command(args: Args) -> int:
             occasion="hotplug" if args.udev else "manual",
         )
     return report(outcome, log, args.json)
+
+
+def is_trigger_port(device: str) -> bool:
+    """Whether the udev run on ``device`` is the one for its modem: any port but a USB
+    serial port that is not the modem's first (docs/devices.md §2)."""
+    from fcc_unlock.host.sysfs import SERIAL_PREFIXES, first_serial_port
+
+    name = os.path.basename(os.path.realpath(device))
+    if not name.startswith(SERIAL_PREFIXES):
+        return True
+    first = first_serial_port(device)
+    return first is None or os.path.basename(first) == name
 
 
 def method_port(device: str, method: str) -> str:

@@ -174,7 +174,7 @@ def port_for(devnode: str, port_type: str, sysfs: str = "/sys", dev: str = "/dev
     if port_type == "MBIM":
         return devnode
     found_type = read_attribute(os.path.join(sysfs, "class", "wwan", name, "type"))
-    if found_type == port_type:
+    if found_type == port_type or (port_type == "AT" and name.startswith(SERIAL_PREFIXES)):
         return devnode
     modem = find_modem(devnode, sysfs)
     if modem is None:
@@ -226,3 +226,18 @@ def _interface_of(modem: str, port: str, sysfs: str) -> tuple[int, str]:
                 break
         path = os.path.dirname(path)
     return 1 << 16, port
+
+
+def first_serial_port(devnode: str, sysfs: str = "/sys", dev: str = "/dev") -> str | None:
+    """The first USB serial port (by interface number) of the modem ``devnode`` belongs
+    to, or None where sysfs does not say. The udev rule runs for each of a modem's
+    serial ports; only this one goes on (docs/devices.md §2)."""
+    modem = find_modem(devnode, sysfs)
+    if modem is None:
+        return None
+    ports = [
+        (_interface_of(modem[1], port, sysfs), port)
+        for port in _ports_under(modem[1], "tty", sysfs)
+        if port.startswith(SERIAL_PREFIXES)
+    ]
+    return os.path.join(dev, min(ports)[1]) if ports else None

@@ -49,7 +49,7 @@ RULES_DIRS = (
     "/lib/udev/rules.d",
 )
 CHECKSUM = "# sha256 of this file without this line: "
-END, USB = "fcc_unlock_end", "fcc_unlock_usb"
+END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"
 OPT_IN = "FCC_UNLOCK_REPORTED"  # set to 1 by the machine's own rule to run reported entries
@@ -150,10 +150,15 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     check_program(program)
     table = DEVICES if table is None else table
     runnable = set(METHODS)
-    usb = [device for device in table if device.bus == "usb"]
+    usb = [device for device in table if device.bus == "usb" and port_of(device) == "MBIM"]
+    serial = [device for device in table if device.bus == "usb" and port_of(device) == "AT"]
     pci = sorted((device for device in table if device.bus == "pci"), key=specificity)
     sections = [
-        (USB, [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable)])
+        (USB, [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable)]),
+        (
+            USB_SERIAL,
+            [line for d in serial for line in entry_lines(program, d, usb_match(d), d.method in runnable)],
+        ),
     ]
     for port_type, label in PCI_LABELS.items():
         sections.append((label, pci_section(program, pci, port_type, runnable)))
@@ -161,6 +166,12 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     lines = [HEADER, f'ACTION!="add", GOTO="{END}"']
     if USB in present:
         lines.append(f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"')
+    if USB_SERIAL in present:
+        lines += [
+            "# USB modems unlocked over AT: their serial ports; the program goes on only on the",
+            "# modem's first one, so the modem is unlocked once (docs/devices.md §2).",
+            f'SUBSYSTEM=="tty", KERNEL=="ttyUSB*|ttyACM*", SUBSYSTEMS=="usb", GOTO="{USB_SERIAL}"',
+        ]
     if present & set(PCI_LABELS.values()):
         lines += [
             "# Like ModemManager, leave the wwan twins of USB modems alone (the cdc-wdm node is theirs).",

@@ -78,3 +78,28 @@ def fake_stat(real, nodes):
         return real(path, *args, **kwargs)
 
     return stat
+
+
+def test_only_the_first_serial_port_of_a_usb_modem_triggers_the_unlock(tmp_path, monkeypatch):
+    from fcc_unlock.cli import unlock as cli_unlock
+    from fcc_unlock.host import sysfs
+
+    modem = device_dir(tmp_path, "pci0000:00", "usb1", "1-1")
+    (modem / "idVendor").write_text("33f8\n")
+    (modem / "idProduct").write_text("01a8\n")
+    add_port(tmp_path, modem, "tty", "ttyUSB5", interface="1-1:1.4", major=188, minor=5)
+    add_port(tmp_path, modem, "tty", "ttyUSB3", interface="1-1:1.2", major=188, minor=3)
+    nodes = {}
+    for name, minor in (("ttyUSB3", 3), ("ttyUSB5", 5)):
+        node = tmp_path / name
+        node.touch()
+        nodes[str(node)] = os.makedev(188, minor)
+    monkeypatch.setattr(os, "stat", fake_stat(os.stat, nodes))
+    assert sysfs.first_serial_port(str(tmp_path / "ttyUSB5"), str(tmp_path), "/dev") == "/dev/ttyUSB3"
+    real = sysfs.first_serial_port
+    monkeypatch.setattr(sysfs, "first_serial_port", lambda d: real(d, str(tmp_path), "/dev"))
+    assert cli_unlock.is_trigger_port(str(tmp_path / "ttyUSB3"))
+    assert not cli_unlock.is_trigger_port(str(tmp_path / "ttyUSB5"))
+    assert cli_unlock.is_trigger_port("/dev/cdc-wdm0")  # not a serial port: always
+    # By hand a serial port named is used as it is.
+    assert port_for(str(tmp_path / "ttyUSB5"), "AT", str(tmp_path), "/dev") == str(tmp_path / "ttyUSB5")

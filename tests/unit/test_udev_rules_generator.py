@@ -248,6 +248,31 @@ def test_reported_entries_run_only_where_the_machine_opted_in():
     assert len(fire(text, usb_event(0x1199, 0x9079))) == 1
 
 
+def tty_event(vendor, product, kernel="ttyUSB2", opted_in=True):
+    event = {
+        ("ACTION", None): "add",
+        ("SUBSYSTEM", None): "tty",
+        ("KERNEL", None): kernel,
+        ("SUBSYSTEMS", None): "usb",
+        ("ATTRS", "idVendor"): f"{vendor:04x}",
+        ("ATTRS", "idProduct"): f"{product:04x}",
+    }
+    if opted_in:
+        event[("ENV", udev_rules.OPT_IN)] = "1"
+    return event
+
+
+def test_a_usb_modem_unlocked_over_at_is_matched_on_its_serial_ports_only():
+    text = udev_rules.render()
+    runs = fire(text, tty_event(0x33F8, 0x01A8))
+    assert runs == ["/usr/bin/fcc-unlock --udev --method rw101-at --ids 33f8:01a8 $devnode"]
+    assert fire(text, usb_event(0x33F8, 0x01A8, opted_in=True)) == []  # not on its MBIM node
+    assert fire(text, tty_event(0x33F8, 0x01A8, opted_in=False)) == []  # reported: opt-in
+    # A serial port of any other USB device, a Sierra modem's included, runs nothing.
+    assert fire(text, tty_event(0x1199, 0x9079)) == []
+    assert fire(text, tty_event(0x0403, 0x6001, kernel="ttyUSB0")) == []
+
+
 def test_a_not_opted_in_reported_entry_still_keeps_the_plain_entry_away():
     # Dell's FM350 (reported, intel-mbim) must not get the plain entry's AT unlock.
     text = udev_rules.render()
