@@ -48,6 +48,7 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from _common import installed_program, median_ms, peak_rss_mib, require, timed
@@ -78,6 +79,10 @@ DISPATCHER_LATENCY = 0.01
 QMICLI_WRAPPER = '#!/bin/sh\nexec /usr/bin/qmicli --device-open-mbim "$@"\n'
 
 
+class RunFailed(Exception):
+    """A run exited non-zero, timed out, or left the modem locked: its row says so."""
+
+
 class Row:
     """One comparison: two commands on one modem, and what was measured."""
 
@@ -88,6 +93,7 @@ class Row:
         self.rss: dict[str, float | None] = {}
         self.messages: dict[str, list[str]] = {}  # one run's transcript kinds
         self.verdicts: list[tuple[str, bool]] = []
+        self.failure = ""  # why the row could not be measured; its targets count as missed
 
     @property
     def ratio(self) -> float:
@@ -142,29 +148,42 @@ def run_once(row: Row, modem: Modem, name: str, argv: list[str], env: dict[str, 
     kinds, unlocked = modem.since(start)
     if status != 0 or not unlocked:
         what = f"exit {status}" if status != 0 else "exit 0 but the modem is still locked"
-        raise SystemExit(
-            f"{' '.join(argv)} failed ({row.model}, {row.latency * 1000:g} ms): {what}; got {kinds}"
-        )
+        raise RunFailed(f"{os.path.basename(argv[0])}: {what}; the modem got {' '.join(kinds) or 'nothing'}")
     row.messages.setdefault(name, kinds)
     return seconds
+
+
+def measure_row(
+    row: Row, commands_for: Callable[[str], dict[str, list[str]]], runs: int, env: dict[str, str]
+) -> bool:
+    """Measure ``row`` on a fresh modem; False (and ``row.failure`` says why) if a run failed."""
+    modem = Modem(row.vendor, row.latency, row.model == "serial")
+    try:
+        measure(row, modem, commands_for(modem.port), runs, env)
+    except RunFailed as error:
+        row.failure = str(error)
+    finally:
+        modem.stop()
+    return not row.failure
 
 
 def hotplug_rows(
     program: str, qmicli: str, models: list[str], latencies: list[float], runs: int, baseline_ms: float
 ) -> list[Row]:
+    def commands(port: str) -> dict[str, list[str]]:
+        device = f"/dev/{port}"
+        return {
+            "ours": [program, "--udev", "--method", "sierra", "--ids", "1199:9079", device],
+            "theirs": [qmicli, "--device-open-mbim", "-d", device, "--dms-set-fcc-authentication"],
+        }
+
     rows = []
-    env = {"PATH": SYSTEM_PATH}
     for model in models:
         for latency in latencies:
             row = Row("hotplug", model, latency, "sierra", "qmicli")
-            modem = Modem("sierra", latency, model == "serial")
-            device = f"/dev/{modem.port}"
-            try:
-                ours = [program, "--udev", "--method", "sierra", "--ids", "1199:9079", device]
-                theirs = [qmicli, "--device-open-mbim", "-d", device, "--dms-set-fcc-authentication"]
-                measure(row, modem, {"ours": ours, "theirs": theirs}, runs, env)
-            finally:
-                modem.stop()
+            rows.append(row)
+            if not measure_row(row, commands, runs, {"PATH": SYSTEM_PATH}):
+                continue
             if latency == 0.0:
                 limit = STARTUP_FACTOR * baseline_ms
                 row.verdicts.append(
@@ -174,7 +193,6 @@ def hotplug_rows(
                 limit = HOTPLUG_LIMITS[latency]
                 row.verdicts.append((f"ratio <= {limit:.2f}", row.ratio <= limit))
             judge_rss(row)
-            rows.append(row)
     return rows
 
 
@@ -193,6 +211,8 @@ def dispatcher_rows(
     wrapper = bin_dir / "qmicli"
     wrapper.write_text(QMICLI_WRAPPER)
     wrapper.chmod(0o755)
+    for ids, _, _ in DISPATCHER.values():  # ModemManager runs the file named after the modem
+        (enabled / ids).symlink_to(program)
     env = {"PATH": f"{bin_dir}:{SYSTEM_PATH}"}  # ModemManager gives its helpers little else
     proxy = MbimProxy(workdir / "mbim-proxy.log")
     rows = []
@@ -201,21 +221,20 @@ def dispatcher_rows(
             for latency in latencies:
                 for vendor in vendors:
                     ids, script, limit = DISPATCHER[vendor]
-                    link = enabled / ids  # ModemManager runs the file named after the modem
-                    if not link.exists():
-                        link.symlink_to(program)
+
+                    def commands(port: str, ids: str = ids, script: str = script) -> dict[str, list[str]]:
+                        return {
+                            "ours": [str(enabled / ids), MODEM_PATH, port],
+                            "theirs": [str(peers / script), MODEM_PATH, port],
+                        }
+
                     row = Row("dispatcher", model, latency, vendor, script)
-                    modem = Modem(vendor, latency, model == "serial")
-                    try:
-                        ours = [str(link), MODEM_PATH, modem.port]
-                        theirs = [str(peers / script), MODEM_PATH, modem.port]
-                        measure(row, modem, {"ours": ours, "theirs": theirs}, runs, env)
-                    finally:
-                        modem.stop()
+                    rows.append(row)
+                    if not measure_row(row, commands, runs, env):
+                        continue
                     if latency == DISPATCHER_LATENCY:
                         row.verdicts.append((f"ratio <= {limit:.2f}", row.ratio <= limit))
                     judge_rss(row)
-                    rows.append(row)
     finally:
         proxy.stop()
     return rows
@@ -238,6 +257,10 @@ def print_table(title: str, rows: list[Row]) -> None:
     )
     print("|---|---:|---|---:|---:|---:|---:|---:|---|")
     for row in rows:
+        if row.failure:
+            where = f"| {row.model} | {row.latency * 1000:g} ms | {row.vendor} vs {row.theirs_name}"
+            print(f"{where} | FAILED: {row.failure} | | | | | MISSED |")
+            continue
         rss = "/".join("n/a" if row.rss[n] is None else f"{row.rss[n]:.1f}" for n in ("ours", "theirs"))
         targets = "; ".join(f"{text}: {'met' if met else 'MISSED'}" for text, met in row.verdicts) or "-"
         print(
@@ -257,7 +280,7 @@ def print_messages(rows: list[Row]) -> None:
     for row in rows:
         for name, label in (("ours", "fcc-unlock"), ("theirs", row.theirs_name)):
             key = (row.table, f"{row.vendor}:{name}")
-            if key not in seen:
+            if key not in seen and name in row.messages:
                 seen.add(key)
                 kinds = row.messages[name]
                 print(f"- {row.table} {row.vendor} {label} ({len(kinds)}): {' '.join(kinds)}")
@@ -319,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         dispatcher,
     )
     print_messages(hotplug + dispatcher)
-    missed = [row for row in hotplug + dispatcher if not all(met for _, met in row.verdicts)]
+    missed = [row for row in hotplug + dispatcher if row.failure or not all(m for _, m in row.verdicts)]
     print(f"targets: {'all met' if not missed else f'{len(missed)} row(s) MISSED'}")
     return 1 if missed else 0
 
