@@ -44,7 +44,7 @@ def require(tool: str, package: str) -> str:
 class Simulator:
     """``python -m fcc_unlock.sim`` serving a locked modem on a pty, behind a symlink."""
 
-    def __init__(self, vendor: str, latency: float, workdir: Path) -> None:
+    def __init__(self, vendor: str, latency: float, workdir: Path, serial: bool = False) -> None:
         self.link = str(workdir / f"cdc-wdm-{vendor}-{latency * 1000:g}ms")
         self.process = subprocess.Popen(
             [
@@ -57,6 +57,7 @@ class Simulator:
                 self.link,
                 "--latency",
                 str(latency),
+                *(["--serial"] if serial else []),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -75,17 +76,26 @@ class Simulator:
         self.process.wait(10)
 
 
-def timed(argv: list[str]) -> tuple[float, int]:
-    """(wall seconds, exit status) of one run, output discarded."""
+RUN_TIMEOUT = 30.0  # seconds: a run that hangs is a failure, not a stuck benchmark
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """(wall seconds, exit status) of one run, output discarded; status -1: timed out."""
     started = time.perf_counter()
-    status = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    try:
+        status = subprocess.run(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=RUN_TIMEOUT
+        ).returncode
+    except subprocess.TimeoutExpired:
+        status = -1
     return time.perf_counter() - started, status
 
 
-def peak_rss_mib(argv: list[str], workdir: Path) -> float | None:
+def peak_rss_mib(argv: list[str], workdir: Path, env: dict[str, str] | None = None) -> float | None:
     """Peak resident memory of one run (its largest process), measured by GNU time.
 
-    Not from this process's wait4(): a child forked or vfork'ed from Python reports
+    GNU time's wait4() reports the largest of the process and the descendants it reaped
+    (a script's qmicli, say). Not from this process's wait4(): a child forked or vfork'ed from Python reports
     Python's own resident set as its peak, whatever it execs.
     """
     gnu_time = "/usr/bin/time"
@@ -93,7 +103,11 @@ def peak_rss_mib(argv: list[str], workdir: Path) -> float | None:
         return None
     out = workdir / "rss"
     subprocess.run(
-        [gnu_time, "-f", "%M", "-o", str(out), *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [gnu_time, "-f", "%M", "-o", str(out), *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        timeout=RUN_TIMEOUT,
     )
     try:
         return int(out.read_text().split()[-1]) / 1024

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     knobs.add_argument(
         "--latency", type=float, default=0.0, metavar="SECONDS", help="delay before each reply"
     )
+    knobs.add_argument(
+        "--serial", action="store_true", help="one request at a time: latency counts from the last reply"
+    )
     knobs.add_argument("--chunk-size", type=int, default=0, metavar="BYTES", help="write replies in pieces")
     knobs.add_argument(
         "--max-control-transfer", type=int, default=0, metavar="BYTES", help="fragment replies to this size"
@@ -126,6 +129,7 @@ def faults_from(args: argparse.Namespace) -> Faults:
         hostile=args.hostile,
         hostile_rate=args.hostile_rate,
         hostile_deadline=args.hostile_deadline,
+        serial=args.serial,
     )
 
 
@@ -137,7 +141,11 @@ def at_modem_from(args: argparse.Namespace) -> AtModem:
     if len(key) != 4:
         raise ValueError("--key is 4 bytes of hex")
     faults = AtFaults(
-        latency=args.latency, chunk_size=args.chunk_size, echo=not args.no_echo, unsolicited=args.unsolicited
+        latency=args.latency,
+        chunk_size=args.chunk_size,
+        echo=not args.no_echo,
+        unsolicited=args.unsolicited,
+        serial=args.serial,
     )
     return AtModem(args.vendor, faults, key=key, mode=args.lock_mode)
 

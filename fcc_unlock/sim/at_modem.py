@@ -116,8 +116,10 @@ class AtFaults:
         hang_up_on: str | None = None,
         drop_unread: bool = True,
         stale: bool = False,
+        serial: bool = False,
     ) -> None:
         self.latency = latency  # seconds before each reply (sim/pty.py applies it)
+        self.serial = serial  # one command at a time (sim/pty.py; Faults.serial)
         self.chunk_size = chunk_size  # write each reply in pieces of this size
         self.echo = echo  # ATE1, a real modem's default: the command comes back first
         self.unsolicited = unsolicited  # URCs before and inside every reply
@@ -231,21 +233,25 @@ class AtModem:
         return []
 
     def receive_data(self, data: bytes, now: float = 0.0) -> list[Action]:
+        return [action for answer in self.receive_requests(data, now) for action in answer]
+
+    def receive_requests(self, data: bytes, now: float = 0.0) -> list[list[Action]]:
+        """receive_data()'s actions, one list for each command line they answer."""
         if self.hung_up:
             return []
         self._splitter.feed(data)
-        actions: list[Action] = []
+        answers: list[list[Action]] = []
         while True:
             try:
                 line = self._splitter.next_line()
             except AtDecodeError:
-                actions.append(Write(reply_bytes([], "ERROR")))  # not a command line
+                answers.append([Write(reply_bytes([], "ERROR"))])  # not a command line
                 continue
             if line is None:
-                return actions
-            actions += self.handle(line, now)
+                return answers
+            answers.append(self.handle(line, now))
             if self.hung_up:
-                return actions
+                return answers
 
     def handle(self, line: str, now: float = 0.0) -> list[Action]:
         found = catalog.lookup(line)

@@ -16,6 +16,11 @@ Vendor knobs apply to the personality that has the feature: ``old_firmware``,
 (``no_vendor_service`` to the T99W696 too), ``wrong_key`` and ``lock_disabled`` to
 Intel MBIM.
 
+``serial`` makes the modem work one request at a time (MBIM lets a device announce
+bMaxOutstandingCommandMessages = 1): each reply comes ``latency`` after the previous
+request's reply or after its own request arrived, whichever is later. Off, requests
+in flight together are worked on at once. The pty front-end applies both.
+
 ``hostile`` (a seed) puts every reply through sim/hostile.py's random mutations, each
 reply mutated with probability ``hostile_rate``; ``hostile_deadline`` (the host's
 timeout) lets some replies be held until just around it.
@@ -69,8 +74,10 @@ class Faults:
         hostile: int | None = None,
         hostile_rate: float = 0.25,
         hostile_deadline: float | None = None,
+        serial: bool = False,
     ) -> None:
         self.latency = latency  # seconds before each reply
+        self.serial = serial  # one request at a time: latency counts from the last reply (sim/pty.py)
         self.chunk_size = chunk_size  # write each reply in pieces of this size
         self.max_control_transfer = max_control_transfer  # fragment replies (0: host's)
         self.indications = indications  # an INDICATE_STATUS before every reply

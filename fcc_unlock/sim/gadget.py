@@ -227,6 +227,8 @@ class GadgetModem:
         """Reject knobs USB cannot play; put the device's 256-byte limit into the model."""
         if faults.chunk_size:
             raise ValueError("chunk_size does not apply to USB: every control transfer arrives whole")
+        if getattr(faults, "serial", False):
+            raise ValueError("serial is played by the pty front-end only (sim/pty.py)")
         # The device's own limit: whatever the host asks for, no transfer above 256.
         limit = faults.max_control_transfer
         faults.max_control_transfer = min(limit, MAX_CONTROL_MESSAGE) if limit else MAX_CONTROL_MESSAGE

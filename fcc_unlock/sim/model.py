@@ -109,10 +109,15 @@ class SimModem:
     # --- bytes in, actions out ----------------------------------------------------
 
     def receive_data(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]:
+        return [action for answer in self.receive_requests(data, now) for action in answer]
+
+    def receive_requests(self, data: bytes, now: float = 0.0) -> list[list[Write | HangUp]]:
+        """receive_data()'s actions, one list for each whole request they answer: a
+        serial modem (the ``serial`` knob, sim/pty.py) starts on one when the last is done."""
         if self.hung_up:
             return []
         self._splitter.feed(data)
-        actions: list[Write | HangUp] = []
+        answers: list[list[Write | HangUp]] = []
         while (raw := self._splitter.next_message()) is not None:
             try:
                 whole = self._assembler.add(raw, now)
@@ -120,7 +125,7 @@ class SimModem:
                     continue
                 message = decode(whole)
             except FragmentError as error:
-                actions.append(Write(FunctionError(error.transaction_id, error.code).encode()))
+                answers.append([Write(FunctionError(error.transaction_id, error.code).encode())])
                 continue
             except DecodeError:
                 continue  # a real modem ignores what it cannot parse
@@ -128,10 +133,10 @@ class SimModem:
             if self.hostile is not None:
                 replies = self.hostile.mutate(self.transcript[-1].kind, message, replies, now)
                 self.hung_up = self.hung_up or any(isinstance(a, HangUp) for a in replies)
-            actions += replies
+            answers.append(replies)
             if self.hung_up:
                 break
-        return actions
+        return answers
 
     def handle(self, message: Message, now: float = 0.0) -> list[Write | HangUp]:
         qmi_request = self._qmi_payload(message)

@@ -6,8 +6,9 @@ Any model with ``receive_data(bytes, now) -> actions`` and ``faults.latency`` /
 The pty is put in raw mode (no echo, no newline translation): bytes pass unchanged.
 We keep a slave fd open ourselves so clients can come and go; closing the master is
 an unplug (the client then sees POLLHUP and EIO, as with a vanished cdc-wdm).
-Per-reply latency and chunked writes (fault knobs) are applied here. The model is a
-SimModem (MBIM) or an at_modem.AtModem: anything with ``receive_data()`` and ``faults``.
+Per-reply latency, one request at a time (``serial``) and chunked writes (fault knobs)
+are applied here. The model is a SimModem (MBIM) or an at_modem.AtModem: anything with
+``receive_data()``, ``receive_requests()`` and ``faults``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     class Knobs(Protocol):
         latency: float
         chunk_size: int
+        serial: bool  # needs the model's receive_requests()
 
     class Model(Protocol):
         """What PtyModem serves: bytes in, actions out."""
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
         def faults(self) -> Knobs: ...
 
         def receive_data(self, data: bytes, now: float = 0.0) -> Sequence[Write | HangUp]: ...
+
+        def receive_requests(self, data: bytes, now: float = 0.0) -> Sequence[Sequence[Write | HangUp]]:
+            """receive_data()'s actions, grouped by request (for the ``serial`` knob)."""
+            ...
 
 
 CHUNK_PAUSE = 0.001  # between the pieces of a chunked reply, so they arrive apart
@@ -58,6 +64,7 @@ class PtyModem:
             os.symlink(self.path, link)
         self._stop_r, self._stop_w = os.pipe()
         self._thread: threading.Thread | None = None
+        self._busy_until = 0.0  # the serial knob: when the modem is done with what it has
         self.lock = threading.Lock()  # held while the model changes; tests may take it
 
     @property
@@ -95,13 +102,17 @@ class PtyModem:
 
         A reply is due ``latency`` (plus its own ``delay``) after the request that caused
         it arrived, however many other requests are in flight: a modem working on several
-        commands at once. Transfers go out in order, so one held back holds back the rest.
-        Reading goes on meanwhile. An unplug happens the moment its request arrives.
+        commands at once. With the ``serial`` knob the modem works one request at a time:
+        a request's replies are due ``latency`` (plus ``delay``) after it arrived or after
+        the previous request's last reply was due, whichever is later. Transfers go out in
+        order, so one held back holds back the rest. Reading goes on meanwhile. An unplug
+        happens the moment its request arrives.
         """
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
         opening = getattr(self.modem, "start", None)  # what waits on the port before any command
         for action in opening() if opening is not None else ():
             due.append((time.monotonic(), action))
+        self._busy_until = due[-1][0] if due else 0.0  # serial: when the last reply is due
         closes = watch_closes(self.path) if getattr(self.modem.faults, "drop_unread", False) else -1
         try:
             self._serve(due, closes)
@@ -130,16 +141,32 @@ class PtyModem:
                 except OSError:
                     return
                 now = time.monotonic()
-                with self.lock:
-                    actions = self.modem.receive_data(data, now)
-                for action in actions:
-                    if isinstance(action, HangUp):
-                        self._close()
-                        return
-                    due.append((now + self.modem.faults.latency + action.delay, action))
+                if not self._schedule(data, now, due):
+                    return
             while due and due[0][0] <= time.monotonic():
                 if not self._write(due.popleft()[1]):
                     return
+
+    def _schedule(self, data: bytes, now: float, due: deque[tuple[float, Write]]) -> bool:
+        """Feed ``data`` to the model and queue its replies when due; False: unplugged."""
+        faults = self.modem.faults
+        serial = getattr(faults, "serial", False)
+        answers: Sequence[Sequence[Write | HangUp]]
+        with self.lock:
+            if serial:  # one list per request, so each can wait for the one before it
+                answers = self.modem.receive_requests(data, now)
+            else:
+                answers = [self.modem.receive_data(data, now)]
+        for answer in answers:
+            start = max(now, self._busy_until) if serial else now
+            for action in answer:
+                if isinstance(action, HangUp):
+                    self._close()
+                    return False
+                at = start + faults.latency + action.delay
+                due.append((at, action))
+                self._busy_until = max(self._busy_until, at)
+        return True
 
     def _drop_unread(self, closes: int) -> None:
         """A client closed the port: drop what it left unread, as a wwan port does (a

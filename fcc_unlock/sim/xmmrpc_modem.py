@@ -56,6 +56,7 @@ class RpcFaults:
         joined: bool = False,
         wrong_key: bool = False,
         stays_locked: bool = False,
+        serial: bool = False,
     ) -> None:
         named = (
             *never_answer,
@@ -69,6 +70,7 @@ class RpcFaults:
                 raise ValueError(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
         self.latency = latency
         self.chunk_size = chunk_size
+        self.serial = serial  # one call at a time (sim/pty.py; Faults.serial)
         self.never_answer = frozenset(never_answer)
         self.ack_only = frozenset(ack_only)
         self.garbage_instead = frozenset(garbage_instead)
@@ -143,15 +145,16 @@ class XmmRpcModem:
     # --- the host's bytes -------------------------------------------------------------
 
     def receive_data(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]:
+        return [action for answer in self.receive_requests(data, now) for action in answer]
+
+    def receive_requests(self, data: bytes, now: float = 0.0) -> list[list[Write | HangUp]]:
+        """receive_data()'s actions, one list for each frame they answer."""
         try:
             frames = self._reader.feed(data)
         except codec.FrameError as error:
             self.errors.append(str(error))
             return []
-        actions: list[Write | HangUp] = []
-        for frame in frames:
-            actions += self.handle(frame, now)
-        return actions
+        return [self.handle(frame, now) for frame in frames]
 
     def handle(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]:
         try:
