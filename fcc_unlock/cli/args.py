@@ -14,6 +14,7 @@ import sys
 
 from fcc_unlock import __version__
 from fcc_unlock.errors import DESCRIPTIONS
+from fcc_unlock.methods import METHODS
 from fcc_unlock.run import DEFAULT_TIMEOUT
 
 TYPE_CHECKING = False
@@ -35,18 +36,7 @@ def invoked_by_modemmanager(argv: Sequence[str]) -> bool:
     return len(argv) >= 2 and argv[0].startswith(DBUS_PREFIX)
 
 
-# Kept in step with fcc_unlock.methods.METHODS by a test.
-METHOD_NAMES = (
-    "sierra",
-    "foxconn",
-    "quectel",
-    "intel-mbim",
-    "foxconn-e4",
-    "fm350-at",
-    "l860-at",
-    "rw101-at",
-    "xmm7360-rpc",
-)
+METHOD_NAMES = METHODS
 LOG_DESTINATIONS = ("auto", "stderr", "syslog")
 
 # Every option's value when not given: argparse and quick_parse() both start from this.

@@ -9,8 +9,19 @@ from fcc_unlock.cli import args as cli_args
 from fcc_unlock.host.devices import DEVICES
 
 
-def test_cli_method_names_are_the_methods():
-    assert cli_args.METHOD_NAMES == methods.METHODS
+def test_every_method_can_be_named_on_the_command_line():
+    parser = cli_args.build_parser()
+    for name in methods.METHODS:
+        assert parser.parse_args(["--method", name, "/dev/cdc-wdm0"]).method == name
+        assert cli_args.quick_parse(["--method", name, "/dev/cdc-wdm0"]).method == name
+
+
+def test_each_methods_port_type_is_the_device_tables():
+    from fcc_unlock.host.devices import METHOD_PORTS
+
+    assert set(METHOD_PORTS) == set(methods.METHODS)
+    for name in methods.METHODS:
+        assert methods.port_type(methods.load(name)) == METHOD_PORTS[name], name
 
 
 @pytest.mark.parametrize("name", methods.METHODS)
