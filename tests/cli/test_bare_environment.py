@@ -44,6 +44,8 @@ MODES = {
     "demo-sierra": (["--demo", "--vendor", "sierra"], None, 0, True),
     "demo-foxconn": (["--demo", "--vendor", "foxconn"], None, 0, True),
     "demo-quectel": (["--demo", "--vendor", "quectel"], None, 0, True),
+    "demo-fm350-at": (["--demo", "--vendor", "fm350-at"], None, 0, True),  # AT
+    "demo-xmm7360-rpc": (["--demo", "--vendor", "xmm7360-rpc"], None, 0, True),  # XMM RPC
     "list": (["--list"], None, 0, True),
     "list-json": (["--list", "--json"], None, 0, True),
     "unlock": (["--method", "sierra", "--log", "stderr"], "sierra", 0, False),
