@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["IntNames", "Layout", "__version__"]
+__all__ = ["IntNames", "Layout", "__version__", "sha256"]
 
 
 class Layout(Struct):
@@ -92,3 +92,19 @@ if TYPE_CHECKING:
     from enum import IntEnum as IntNames
 else:
     IntNames = _IntNames
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 of ``data`` by CPython's own C module (_sha256 up to 3.11, _sha2 from
+    3.12): hashlib loads and sets up OpenSSL first, which costs the hotplug path more
+    than a round trip to the modem (docs/architecture.md §5). The keys and every
+    challenge-response method hash with this."""
+    for name in ("_sha2", "_sha256"):
+        try:
+            module: Any = __import__(name)
+        except ImportError:
+            continue
+        return bytes(module.sha256(data).digest())
+    import hashlib  # a Python built without them
+
+    return hashlib.sha256(data).digest()

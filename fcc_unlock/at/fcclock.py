@@ -8,6 +8,8 @@ RW101R-GL, little-endian on the Lenovo L860R+ (docs/at.md §4).
 
 from __future__ import annotations
 
+from fcc_unlock import sha256
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
@@ -18,27 +20,13 @@ U32_MAX = 0xFFFFFFFF
 KEY_BYTES = 4
 
 
-def _sha256(data: bytes) -> bytes:
-    # The C halves (_sha256 up to Python 3.11, _sha2 from 3.12): hashlib's OpenSSL
-    # set-up costs more than the round trip (docs/architecture.md §5).
-    for name in ("_sha2", "_sha256"):
-        try:
-            module = __import__(name)
-        except ImportError:
-            continue
-        return bytes(module.sha256(data).digest())
-    import hashlib
-
-    return hashlib.sha256(data).digest()
-
-
 def response(challenge: int, key: bytes, byteorder: ByteOrder) -> int:
     """The u32 the modem expects for ``challenge`` with the 4-byte ``key``."""
     if not 0 <= challenge <= U32_MAX:
         raise ValueError(f"a challenge is a u32, not {challenge}")
     if len(key) != KEY_BYTES:
         raise ValueError(f"a key is {KEY_BYTES} bytes, not {len(key)}")
-    digest = _sha256(challenge.to_bytes(4, byteorder) + key)
+    digest = sha256(challenge.to_bytes(4, byteorder) + key)
     return int.from_bytes(digest[:4], byteorder)
 
 

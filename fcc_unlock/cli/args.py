@@ -240,9 +240,10 @@ def quick_parse(argv: Sequence[str]) -> SimpleNamespace | None:
 
     argparse, with the gettext and locale it imports and the parser it builds, costs
     the hotplug path more than a round trip to the modem. This takes only the options
-    of FLAGS and VALUED and one DEVICE, each value valid; any other word, a bad value
-    or a repeated transport choice returns None, and argparse then parses (and
-    reports). tests/unit/test_cli_quick_parse.py checks both read the same.
+    of FLAGS and VALUED and one DEVICE, each value valid, or ModemManager's dispatcher
+    call (``--modemmanager`` and the words after it); any other word, a bad value or a
+    repeated transport choice returns None, and argparse then parses (and reports).
+    tests/unit/test_cli_quick_parse.py checks both read the same.
     """
     from types import SimpleNamespace
 
@@ -267,6 +268,13 @@ def quick_parse(argv: Sequence[str]) -> SimpleNamespace | None:
                 values[dest] = parse(text)
             except ValueError:
                 return None
+        elif word == "--modemmanager" and values["device"] is None:
+            # ModemManager's dispatcher call, the rest of the line: its D-Bus path and
+            # ports never start with "-" (anything else is argparse's to read).
+            call = list(words)
+            if not call or any(part.startswith("-") for part in call):
+                return None
+            values["modemmanager"] = call
         elif not word.startswith("-") and values["device"] is None:
             values["device"] = word
         else:

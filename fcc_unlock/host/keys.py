@@ -44,9 +44,9 @@ class Key:
 
     @classmethod
     def from_model_id(cls, model_id: str, source: str) -> Key:
-        import hashlib
+        from fcc_unlock import sha256
 
-        return cls(hashlib.sha256(model_id.encode("ascii")).digest()[:KEY_BYTES], model_id, source)
+        return cls(sha256(model_id.encode("ascii"))[:KEY_BYTES], model_id, source)
 
     @property
     def hex(self) -> str:

@@ -13,7 +13,7 @@ the L850-GL, whose open tool does the same arithmetic (docs/protocol.md §5.5).
 
 from __future__ import annotations
 
-from fcc_unlock import lockstate
+from fcc_unlock import lockstate, sha256
 from fcc_unlock.errors import DeviceError, FccUnlockError, ProtocolError, Refused, Timeout, Unsupported
 from fcc_unlock.mbim import catalog
 from fcc_unlock.mbim import constants as mbim
@@ -38,9 +38,7 @@ def fcc_response(challenge: int, key: bytes) -> int:
 
     Dell's key and challenge 0x12345678 give 1927859199 (0x72e8cbff: bytes ff cb e8 72).
     """
-    import hashlib
-
-    digest = hashlib.sha256(challenge.to_bytes(4, "little") + key).digest()
+    digest = sha256(challenge.to_bytes(4, "little") + key)
     return int.from_bytes(digest[:RESPONSE_BYTES], "little")
 
 

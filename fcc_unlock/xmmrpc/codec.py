@@ -9,13 +9,14 @@ Replies are sorted into four kinds by their tid word and code (docs/xmmrpc.md §
 
 from __future__ import annotations
 
+from fcc_unlock import sha256
 from fcc_unlock.errors import ProtocolError
 from fcc_unlock.xmmrpc._structs import HEADER, INT1, INT2, INT4, PREFIX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from typing import Any, Union
+    from typing import Union
 
     Value = Union[int, bytes]
 
@@ -302,18 +303,6 @@ class FrameReader:
 def challenge_response(challenge: int, key: bytes) -> int:
     """SHA-256(challenge as 4 bytes little-endian || key)[0:4] read little-endian
     (docs/xmmrpc.md §4); the caller sends it big-endian, as every asn_int4."""
-    digest = _sha256(challenge.to_bytes(4, "little") + key)
+    digest = sha256(challenge.to_bytes(4, "little") + key)
     return int.from_bytes(digest[:4], "little")
 
-
-def _sha256(data: bytes) -> bytes:
-    # CPython's own SHA-256 (_sha2 from 3.12, _sha256 before): hashlib sets up OpenSSL
-    # first, which costs the hotplug path milliseconds (docs/architecture.md §5).
-    for name in ("_sha2", "_sha256", "hashlib"):
-        try:
-            module: Any = __import__(name)
-        except ImportError:
-            continue
-        digest: bytes = module.sha256(data).digest()
-        return digest
-    raise RuntimeError("no SHA-256 in this Python")

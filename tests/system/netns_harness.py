@@ -257,6 +257,23 @@ def imports_through_proxy(h: Harness) -> dict[str, object]:
     return {"watch": watch.stdout.strip().splitlines()[-1], "err": watch.stderr}
 
 
+def imports_as_dispatcher(h: Harness) -> dict[str, object]:
+    """What ModemManager's dispatcher call imports, through a warm proxy, the ids given
+    as ModemManager's file name gives them: no pyudev, no argparse."""
+    device = h.start_sim()
+    h.start_proxy()
+    h.finish(h.mbimcli("-p", "-d", device, "--query-device-caps", "--no-close"))  # warm
+    watch = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "tests" / "system" / "import_watch.py"), "--ids", "1199:9079",
+         "--modemmanager", MODEM, device],
+        capture_output=True,
+        text=True,
+        env=h.env,
+        timeout=30,
+    )  # fmt: skip
+    return {"watch": watch.stdout.strip().splitlines()[-1], "err": watch.stderr}
+
+
 SCENARIOS = {
     f.__name__.replace("_", "-"): f
     for f in (
@@ -268,6 +285,7 @@ SCENARIOS = {
         dispatcher,
         mbimcli_spawns_proxy,
         imports_through_proxy,
+        imports_as_dispatcher,
     )
 }
 

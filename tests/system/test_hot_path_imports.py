@@ -143,3 +143,12 @@ def test_the_method_is_imported_while_the_modem_works_on_open(sim, tmp_path):
     for later in ("fcc_unlock.methods.sierra", "fcc_unlock.qmi.catalog", "fcc_unlock.lockstate"):
         assert later not in early, early
     assert "fcc_unlock.session" in early and "fcc_unlock.transport.portcheck" in early
+
+
+def test_the_dispatcher_call_imports_nothing_heavy(tmp_path):
+    """ModemManager's dispatcher call: no pyudev (the ids are known), no argparse."""
+    result = scenario("imports-as-dispatcher", tmp_path)
+    watched = ast.literal_eval(result["watch"])
+    assert watched["code"] == 0, result["err"]
+    assert watched["asked"] == [] and watched["loaded"] == []
+    assert result["transcript"][-3:] == ["qmi-allocate", "fcc-auth", "qmi-release"]

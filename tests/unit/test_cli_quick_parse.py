@@ -35,6 +35,9 @@ def test_defaults_are_argparse_defaults():
         ["-m", "quectel", "-t", "2.5", "-v", "--json", "--no-proxy", "/dev/wwan0mbim0"],
         ["--method=foxconn", "--timeout=4", "--proxy", "--radio-on", "/dev/cdc-wdm1"],
         ["/dev/cdc-wdm0"],
+        # ModemManager's dispatcher call, as run_command() sees it
+        ["--modemmanager", "/org/freedesktop/ModemManager1/Modem/0", "cdc-wdm0", "wwan0at0"],
+        ["--ids", "1199:9079", "--modemmanager", "/org/freedesktop/ModemManager1/Modem/3", "cdc-wdm1"],
     ],
 )
 def test_the_hot_path_forms_are_parsed_quickly_and_alike(argv):
@@ -58,6 +61,9 @@ def test_the_hot_path_forms_are_parsed_quickly_and_alike(argv):
         ["/dev/cdc-wdm0", "/dev/cdc-wdm1"],
         ["-vm", "sierra", "/dev/cdc-wdm0"],
         ["--", "/dev/cdc-wdm0"],
+        ["--modemmanager"],  # no call: argparse's error to give
+        ["--modemmanager", "/org/freedesktop/ModemManager1/Modem/0", "-v"],
+        ["/dev/cdc-wdm0", "--modemmanager", "/org/freedesktop/ModemManager1/Modem/0"],
         ["--method"],
     ],
 )
