@@ -44,8 +44,10 @@ def require(tool: str, package: str) -> str:
 class Simulator:
     """``python -m fcc_unlock.sim`` serving a locked modem on a pty, behind a symlink."""
 
-    def __init__(self, vendor: str, latency: float, workdir: Path, serial: bool = False) -> None:
-        self.link = str(workdir / f"cdc-wdm-{vendor}-{latency * 1000:g}ms")
+    def __init__(
+        self, vendor: str, latency: float, workdir: Path, serial: bool = False, link: str | None = None
+    ) -> None:
+        self.link = link or str(workdir / f"cdc-wdm-{vendor}-{latency * 1000:g}ms")
         self.process = subprocess.Popen(
             [
                 sys.executable,

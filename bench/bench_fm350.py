@@ -18,46 +18,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import uuid
+from pathlib import Path
 
-from _common import installed_program, median_ms, require, timed
+from _common import Simulator, installed_program, median_ms, require, timed
 
 SCRIPT = "/work/shared/peers/modemmanager/14c3"
 TARGET = 0.5  # ours at most half the script's time
 MODEM_PATH = "/org/freedesktop/ModemManager1/Modem/0"  # the script's first argument, unused by it
 
 
-class AtSimulator:
-    """A locked simulated FM350 on a pty, behind /dev/fcc-sim-at-bench-<random>."""
-
-    def __init__(self, latency: float) -> None:
-        self.name = f"fcc-sim-at-bench-{uuid.uuid4().hex[:8]}"
-        self.link = f"/dev/{self.name}"
-        serve = ["-m", "fcc_unlock.sim", "--vendor", "fm350-at", "--link", self.link]
-        self.process = subprocess.Popen(
-            [sys.executable, *serve, "--latency", str(latency)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("ready"):
-            self.process.kill()
-            raise SystemExit(f"simulator did not start: {line!r}")
-
-    def __enter__(self) -> AtSimulator:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
 def one_run(argv_for: dict[str, list[str]], name: str, latency: float) -> float:
-    with AtSimulator(latency) as sim:
-        argv = [part.replace("{link}", sim.link).replace("{name}", sim.name) for part in argv_for[name]]
+    # The script opens /dev/<port>: the simulator's link must be there.
+    port = f"fcc-sim-at-bench-{uuid.uuid4().hex[:8]}"
+    with Simulator("fm350-at", latency, Path("/dev"), link=f"/dev/{port}") as sim:
+        argv = [part.replace("{link}", sim.link).replace("{name}", port) for part in argv_for[name]]
         seconds, status = timed(argv)
     if status != 0:
         raise SystemExit(f"{name} failed at {latency * 1000:g} ms per reply: exit {status}")
