@@ -12,7 +12,9 @@ end-to-end VM test (tests/vm) plugs the simulated modem in this way::
 MBIM travels in CDC control requests: the host sends each transfer with
 SEND_ENCAPSULATED_COMMAND; for each reply transfer the modem raises RESPONSE_AVAILABLE
 on its interrupt endpoint and the host fetches it with GET_ENCAPSULATED_RESPONSE.
-Stopping the program (SIGTERM, SIGINT) or a ``hang_up_on`` fault unplugs the modem.
+Stopping the program (SIGTERM, SIGINT) or a ``hang_up_on`` fault unplugs the modem;
+SIGUSR1 is a power loss: the modem leaves the bus and comes back FCC-locked, as after a
+suspend that cut the slot's power (``SimModem.power_loss``).
 The personality's ids are presented unless ``--ids VID:PID`` says otherwise (needed for
 personalities whose ids are PCI ids); fault knobs are given as ``--fault NAME=VALUE``,
 straight to ``Faults(NAME=VALUE)``.
@@ -42,6 +44,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import select
 import signal
 import struct
 import sys
@@ -220,6 +223,9 @@ class GadgetModem:
         self._outbox: list[tuple[float, bytes]] = []  # (due, transfer), waiting to be announced
         self._ready: list[bytes] = []  # announced, waiting for GET_ENCAPSULATED_RESPONSE
         self._cond = threading.Condition()
+        self.power_cycles = 0  # power_cycle() requests played
+        self._power_cycle_requested = False
+        self._wakeup = os.pipe()  # power_cycle() -> serve()
         self._check_faults(modem.faults)
 
     @staticmethod
@@ -236,34 +242,61 @@ class GadgetModem:
     # --- running ------------------------------------------------------------------
 
     def serve(self) -> None:
-        """Plug in and answer the host until unplugged (a signal, or a hang-up fault)."""
-        chip = self._controller()
-        self._ep0 = os.open(os.path.join(self.gadget_dir, chip), os.O_RDWR | os.O_CLOEXEC)
+        """Plug in and answer the host until unplugged (a signal, or a hang-up fault).
+        A power_cycle() request takes the modem off the bus and plugs it in again."""
         try:
-            vendor, product = self.ids
-            os.write(
-                self._ep0,
-                U32.pack(0) + configuration(False) + configuration(True) + device_descriptor(vendor, product),
-            )
-            self._log(f"plugged in on {chip} as {vendor:04x}:{product:04x}")
-            self._set_state("plugged")
-            threading.Thread(target=self._announce, name="gadget-notify", daemon=True).start()
-            while not self.modem.hung_up:
-                try:
-                    data = os.read(self._ep0, GADGETFS_EVENT.size * 8)
-                    for offset in range(0, len(data) - GADGETFS_EVENT.size + 1, GADGETFS_EVENT.size):
-                        self._event(data[offset : offset + GADGETFS_EVENT.size])
-                except OSError as error:
-                    if error.errno != errno.EIDRM:
-                        raise
-                    # A new control request came before we had answered the last one.
-                    self.overrun += 1
-                    self._log("control request lost: the next one arrived before it was read (EIDRM)")
-                    self._write_status()
+            while True:
+                self._plug_in()
+                self._serve_until_unplugged()
+                if not self._power_cycle_requested:
+                    return
+                self._power_cycle_requested = False
+                self._unplug()
+                self.modem.power_loss()
+                self.power_cycles += 1
+                self._log("power lost: off the bus, back on locked")
         except Unplugged:
             pass
         finally:
             self._unplug()
+
+    def power_cycle(self) -> None:
+        """Ask serve() for a power loss (safe from a signal handler: one byte to a pipe)."""
+        self._power_cycle_requested = True
+        os.write(self._wakeup[1], b"p")
+
+    def _plug_in(self) -> None:
+        chip = self._controller()
+        self._ep0 = os.open(os.path.join(self.gadget_dir, chip), os.O_RDWR | os.O_CLOEXEC)
+        vendor, product = self.ids
+        os.write(
+            self._ep0,
+            U32.pack(0) + configuration(False) + configuration(True) + device_descriptor(vendor, product),
+        )
+        self._log(f"plugged in on {chip} as {vendor:04x}:{product:04x}")
+        self._set_state("plugged")
+        threading.Thread(target=self._announce, name="gadget-notify", daemon=True).start()
+
+    def _serve_until_unplugged(self) -> None:
+        while not self.modem.hung_up:
+            ready, _, _ = select.select([self._ep0, self._wakeup[0]], [], [])
+            if self._wakeup[0] in ready:
+                os.read(self._wakeup[0], 64)
+                if self._power_cycle_requested:
+                    return
+            if self._ep0 not in ready:
+                continue
+            try:
+                data = os.read(self._ep0, GADGETFS_EVENT.size * 8)
+                for offset in range(0, len(data) - GADGETFS_EVENT.size + 1, GADGETFS_EVENT.size):
+                    self._event(data[offset : offset + GADGETFS_EVENT.size])
+            except OSError as error:
+                if error.errno != errno.EIDRM:
+                    raise
+                # A new control request came before we had answered the last one.
+                self.overrun += 1
+                self._log("control request lost: the next one arrived before it was read (EIDRM)")
+                self._write_status()
 
     def _controller(self) -> str:
         try:
@@ -277,6 +310,8 @@ class GadgetModem:
 
     def _unplug(self) -> None:
         with self._cond:
+            if self._ep0 < 0:
+                return
             self._set_state("hung up" if self.modem.hung_up else "unplugged")
             for fd in [*self._endpoints.values(), self._ep0]:
                 try:
@@ -285,6 +320,8 @@ class GadgetModem:
                     pass
             self._endpoints.clear()
             self._ep0 = -1
+            self._outbox.clear()  # replies to a host that is gone
+            self._ready.clear()
             self._cond.notify_all()
         self._log("unplugged")
 
@@ -428,6 +465,9 @@ class GadgetModem:
             "to_modem": self.to_modem,
             "to_host": self.to_host,
             "overrun": self.overrun,
+            "clients": sorted([service, client_id] for client_id, service in modem.clients.items()),
+            "power_cycles": self.power_cycles,
+            "power_losses": modem.power_losses,
         }
 
     def _set_state(self, state: str) -> None:
@@ -501,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, unplug)
+    signal.signal(signal.SIGUSR1, lambda signum, frame: gadget.power_cycle())
     try:
         gadget.serve()
     except Unplugged:

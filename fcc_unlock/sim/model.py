@@ -93,6 +93,7 @@ class SimModem:
         self.subscriptions: list[tuple[bytes, tuple[int, ...]]] = []
         self.host_errors: list[int] = []
         self.hung_up = False
+        self.power_losses: list[int] = []  # len(transcript) at each power_loss()
         self._next_client_id = 1
         self._already_open = self.faults.already_open
         self._sessions_lost: set[str] = set()  # NOT_OPENED faults already played
@@ -340,6 +341,23 @@ class SimModem:
         if message is catalog.GET_VERSION_INFO:
             return catalog.respond(message, request, services=self.personality.service_versions())
         return catalog.respond(message, request, QmiError.INVALID_QMI_COMMAND)
+
+    # --- power -----------------------------------------------------------------------
+
+    def power_loss(self) -> None:
+        """The modem lost power and is back (a suspend without power to the slot, a
+        reset): it boots FCC-locked, radio off, with no MBIM session, no QMI clients and
+        nothing half-received. What it was told before stays in the transcript."""
+        self.locked = True
+        self.software_radio_on = False
+        self.is_open = False
+        self.host_max_control_transfer = 4096
+        self.clients.clear()
+        self.subscriptions = []
+        self._next_client_id = 1
+        self._splitter = MessageSplitter()
+        self._assembler = FragmentAssembler()
+        self.power_losses.append(len(self.transcript))
 
     # --- lock semantics the personalities share ------------------------------------
 

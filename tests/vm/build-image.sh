@@ -5,10 +5,11 @@
 #
 # WORK/vmlinuz      Debian 12's current kernel (linux-image-amd64), unpacked, not installed.
 # WORK/base.cpio    a whole debootstrap'd Debian: udev, systemd (for systemctl enable, not
-#                   run), python3 with Debian's construct and pyudev, libmbim-utils, the
-#                   USB kernel modules, and dpkg's and apt's state, so that the guest can
-#                   install and purge a package. The initramfs *is* the root file system,
-#                   so the guest needs no disk drivers.
+#                   run), python3 with Debian's construct and pyudev, libmbim-utils and
+#                   libqmi-utils, ModemManager with D-Bus and polkit (the e2e=mm boot),
+#                   the USB kernel modules, and dpkg's and apt's state, so that the guest
+#                   can install and purge a package. The initramfs *is* the root file
+#                   system, so the guest needs no disk drivers.
 # WORK/initrd.cpio  base.cpio, then overlay.cpio: DEB (fcc-unlock's package, which the
 #                   guest installs with apt, its dependencies already there from Debian's
 #                   archive), /init and the in-guest test. A later cpio member replaces an
@@ -17,7 +18,8 @@
 # The kernel and the root file system are cached in WORK (kernel.ok, rootfs.ok; delete
 # them or WORK to refresh); the overlay is rebuilt every run, so each run tests the
 # current checkout. Needs root (debootstrap, chroot) and apt on a Debian 12 amd64 host.
-# Env: FCC_UNLOCK_VM_MIRROR (Debian mirror for debootstrap).
+# Env: FCC_UNLOCK_VM_MIRROR (Debian mirror for debootstrap), FCC_UNLOCK_VM_PEERS (a folder
+# of ModemManager's dispatcher scripts for the e2e=mm boot, put in the guest's /e2e/peers).
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 WORK DEB" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,8 +28,11 @@ SUITE=bookworm
 MIRROR=${FCC_UNLOCK_VM_MIRROR:-http://deb.debian.org/debian}
 # fcc-unlock's dependencies, so that the guest's apt installs the package offline;
 # systemd for `systemctl enable` (the guest runs no systemd); libmbim-utils gives mbimcli
-# for the cross-check.
-PACKAGES=udev,kmod,systemd,python3,python3-construct,python3-pyudev,libmbim-utils
+# for the cross-check. The ModemManager boot (guest_mm.py) needs Debian's modemmanager,
+# dbus, and libpam-systemd: modemmanager depends on polkitd, which depends on logind,
+# a virtual package debootstrap cannot resolve by itself; libqmi-utils gives qmicli for
+# ModemManager's own scripts.
+PACKAGES=udev,kmod,systemd,python3,python3-construct,python3-pyudev,libmbim-utils,libqmi-utils,modemmanager,dbus,libpam-systemd
 # Module trees to keep: usbcore, dummy_hcd, gadgetfs, cdc-wdm (drivers/usb), cdc_mbim,
 # cdc_ncm, usbnet (drivers/net/usb) and mii. The whole tree is ~400 MB.
 MODULES="drivers/usb drivers/net/usb drivers/net/mii.ko"
@@ -80,8 +85,15 @@ rm -rf overlay
 mkdir -p overlay/e2e
 cp "$DEB" overlay/e2e/
 cp "$HERE"/init overlay/init
-cp "$HERE"/guest_test.py overlay/e2e/
-chmod 755 overlay/init overlay/e2e/guest_test.py
+cp "$HERE"/guest_test.py "$HERE"/guest_mm.py overlay/e2e/
+chmod 755 overlay/init overlay/e2e/guest_test.py overlay/e2e/guest_mm.py
+# ModemManager main's own scripts (FCC_UNLOCK_VM_PEERS), for the modems whose script
+# Debian 12's package lacks; ModemManager runs only root-owned, owner-only-writable files.
+if [ -n "${FCC_UNLOCK_VM_PEERS:-}" ]; then
+  mkdir -p overlay/e2e/peers
+  cp "$FCC_UNLOCK_VM_PEERS"/[0-9]* overlay/e2e/peers/
+  chown -R root:root overlay/e2e/peers && chmod 755 overlay/e2e/peers/*
+fi
 (cd overlay && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > overlay.cpio
 cat base.cpio overlay.cpio > initrd.cpio
 step "done: $(du -h vmlinuz initrd.cpio | tr '\t\n' ': ')"

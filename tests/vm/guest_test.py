@@ -139,6 +139,21 @@ class Plug:
         kinds = self.kinds()
         return kinds.count("open") >= sessions and kinds.count("close") >= sessions and kinds[-1] == "close"
 
+    def power_cycle(self, seconds=30):
+        """The modem loses power and comes back locked (the gadget's SIGUSR1): True once
+        it is back on the bus."""
+        cycles = (self.status() or {}).get("power_cycles", 0)
+        self.process.send_signal(signal.SIGUSR1)
+        return bool(
+            wait_for(
+                lambda: (
+                    (s := self.status() or {}).get("power_cycles", 0) > cycles
+                    and s.get("state") in ("plugged", "configured")
+                ),
+                seconds,
+            )
+        )
+
     def unplug(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -6,7 +6,8 @@
 # Exit 0: the in-guest test passed; 1: it failed; 2: no verdict (crash, hang, timeout).
 # TCG by default: KVM is not usable everywhere (a nested "kvm-pvm" /dev/kvm makes the
 # Debian kernel hang after the boot loader); FCC_UNLOCK_VM_ACCEL=kvm on a real KVM host.
-# FCC_UNLOCK_VM_TIMEOUT bounds the whole boot (seconds, default 300). One CPU: the
+# FCC_UNLOCK_VM_TIMEOUT bounds the whole boot (seconds, default 300); FCC_UNLOCK_VM_APPEND
+# adds to the kernel command line (e2e=mm: the ModemManager boot). One CPU: the
 # emulated modem must run before the host's next request (see fcc_unlock/sim/gadget.py).
 set -uo pipefail
 W=$(realpath "$1"); shift
@@ -15,7 +16,7 @@ ACCEL=(-accel tcg,thread=multi)
 timeout --kill-after=10 "${FCC_UNLOCK_VM_TIMEOUT:-300}" qemu-system-x86_64 "${ACCEL[@]}" \
   -m 1024 -smp 1 -nographic -no-reboot -nic none \
   -kernel "$W/vmlinuz" -initrd "$W/initrd.cpio" \
-  -append "console=ttyS0 panic=-1 rdinit=/init loglevel=4" \
+  -append "console=ttyS0 panic=-1 rdinit=/init loglevel=4 ${FCC_UNLOCK_VM_APPEND:-}" \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" </dev/null
 rc=$?
 # isa-debug-exit turns the guest's value v into QEMU's exit status (v << 1) | 1.

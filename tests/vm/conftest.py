@@ -1,0 +1,33 @@
+"""The VM tests' hooks: start the machines early, print the ModemManager timing table."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+
+def _vm_module():
+    return sys.modules.get("test_vm_e2e")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the tests are known: if a VM test is among them, build and boot now, in the
+    background, so that the other folders' tests run meanwhile."""
+    module = _vm_module()
+    if module is not None and any(item.module is module for item in session.items if hasattr(item, "module")):
+        module.start_machines()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    module = _vm_module()
+    if module is not None and module.machines is not None:
+        module.machines.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    module = _vm_module()
+    if module is not None and module.timing_rows:
+        terminalreporter.section("ModemManager timing (tests/vm)")
+        for line in module.timing_rows:
+            terminalreporter.write_line(line)
