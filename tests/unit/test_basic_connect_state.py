@@ -1,7 +1,7 @@
 """The SIM and network payloads of Basic Connect (docs/protocol.md §2.7): hand-built byte
 vectors, round trips, and malformed buffers, which must be DecodeErrors and nothing else.
 
-The vectors are written out from the MBIM 1.0 layouts of §2.7 (offsets and sizes as
+The vectors are written out from the layouts of docs/protocol.md §2.7 (offsets, sizes as
 literals, strings as UTF-16LE, padded to 4 bytes), not made by our builders;
 tests/differential/test_cellular_peers.py has libmbim read the same payloads.
 """
