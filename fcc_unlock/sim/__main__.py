@@ -155,9 +155,6 @@ def at_modem_from(args: argparse.Namespace) -> AtModem:
         echo=not args.no_echo,
         unsolicited=args.unsolicited,
         serial=args.serial,
-        no_sim=args.no_sim,
-        pin_locked=args.pin_locked,
-        not_registered=args.not_registered,
     )
     return AtModem(args.vendor, faults, key=key, mode=args.lock_mode)
 

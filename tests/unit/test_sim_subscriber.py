@@ -28,7 +28,8 @@ from fcc_unlock.qmi import catalog as qmi_catalog
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.sim import subscriber
-from fcc_unlock.sim.__main__ import build_parser, faults_from
+from fcc_unlock.sim.__main__ import at_modem_from, build_parser, faults_from
+from fcc_unlock.sim.at_modem import AtModem
 from fcc_unlock.sim.faults import KINDS, Faults
 from fcc_unlock.sim.model import SimModem, Write
 from fcc_unlock.sim.personalities import PERSONALITIES, Quectel, Sierra
@@ -462,3 +463,6 @@ def test_the_knobs_are_validated_and_shown():
     faults = faults_from(args)
     assert (faults.no_sim, faults.pin_locked, faults.not_registered) == (True, False, True)
     assert faults_from(build_parser().parse_args(["--pin-locked"])).pin_locked
+    # The AT modems have no MBIM SIM: their knobs leave the SIM ones alone.
+    modem = at_modem_from(build_parser().parse_args(["--vendor", "fm350-at", "--no-sim"]))
+    assert isinstance(modem, AtModem) and not modem.unlocked
