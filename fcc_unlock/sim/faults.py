@@ -21,15 +21,16 @@ Intel MBIM.
 The SIM and the network (sim/subscriber.py, docs/protocol.md §2.7; every personality
 has them). By default a SIM of the test network (MCC 001, MNC 01) is in and
 initialized, PIN1 not asked for (3 attempts), and the modem registers Home once the
-FCC unlock and RADIO_STATE ON have brought its radio up (deregistered, detached and
-RSSI 99 before). ``no_sim``: no SIM; SUBSCRIBER_READY_STATUS says SimNotInserted, PIN
-and HOME_PROVIDER fail with status SimNotInserted, the modem never registers.
+FCC unlock and RADIO_STATE ON have brought its radio up (before: Deregistered,
+Detached, RSSI 99). ``no_sim``: no SIM; SUBSCRIBER_READY_STATUS says SimNotInserted,
+PIN and HOME_PROVIDER fail with status SimNotInserted, and the modem never registers.
 ``pin_locked``: the SIM wants PIN1 (``subscriber.PIN``, "1234"): DeviceLocked, PIN
 Locked with 3 attempts, HOME_PROVIDER fails PinRequired, no registration; a PIN SET
-Enter with the right PIN unlocks it, a wrong one fails and costs an attempt (three
-wrong ones want PUK1 ``subscriber.PUK``, "12345678"). ``not_registered``: no network in
-range; with the radio up REGISTER_STATE says Searching, without a provider, and SIGNAL_STATE
-hears nothing. ``no_sim`` and ``pin_locked`` exclude each other.
+Enter with the right PIN unlocks it, a wrong one fails and costs an attempt, and
+three wrong ones want PUK1 (``subscriber.PUK``, "12345678"). ``not_registered``: no
+network in range; with the radio up REGISTER_STATE says Searching, without a
+provider, and SIGNAL_STATE hears nothing (RSSI 99). ``no_sim`` and ``pin_locked``
+exclude each other.
 
 ``serial`` makes the modem work one request at a time (MBIM lets a device announce
 bMaxOutstandingCommandMessages = 1): each reply comes ``latency`` after the previous

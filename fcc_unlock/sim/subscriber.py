@@ -141,8 +141,7 @@ class Subscriber:
             request = c.parse_pin_set(buffer)
         except DecodeError:
             return Status.INVALID_PARAMETERS, b""
-        kind = (request.pin_type, request.pin_operation)
-        if kind == (c.PinType.PUK1, c.PinOperation.ENTER):
+        if (request.pin_type, request.pin_operation) == (c.PinType.PUK1, c.PinOperation.ENTER):
             return self._enter_puk(request)
         if request.pin_type != c.PinType.PIN1 or request.pin_operation not in list(c.PinOperation):
             return Status.NO_DEVICE_SUPPORT, b""  # the only PINs this SIM has are PIN1 and PUK1
