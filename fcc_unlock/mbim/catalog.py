@@ -5,7 +5,8 @@ it (what fault knobs and transcripts call them), and the information buffers: of
 SET request, and of the answer (COMMAND_DONE or notification), each as a payload
 codec (build from named fields, parse, describe for ``-v``). The session's
 ``query()``/``set()``, the simulator's dispatch, the fault kinds and the trace read
-this table. Layouts and sources: docs/protocol.md §1-§2, §5.1, §5.5, §6.
+this table. Layouts and sources: docs/protocol.md §1-§2, §5.1, §5.5, §6 (the SIM and
+network CIDs the simulator answers for ModemManager: docs/protocol.md §2.7).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class Payload:
     and service lists).
 
     The codec functions are named, not imported: they live in the payload modules
-    (basic_connect, quectel, proxy_control), which a run loads only when it uses one.
+    (basic_connect, cellular, quectel, proxy_control), which a run loads only when it
+    uses one.
     """
 
     __slots__ = ("module", "build_name", "parse_name", "describe")
@@ -152,6 +154,62 @@ SUBSCRIBE_LIST = Cid(
     set=_SUBSCRIPTIONS,
     response=_SUBSCRIPTIONS,
 )
+
+
+# The SIM and the network (docs/protocol.md §2.7): the unlocks never ask them; the
+# simulator answers them, because ModemManager does ask while it enables a modem.
+def _record(record: Any) -> str:
+    """The ``-v`` line of a mbim/cellular.py record (it knows its own words)."""
+    line: str = record.describe()
+    return line
+
+
+SUBSCRIBER_READY_STATUS = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.SUBSCRIBER_READY_STATUS,
+    "SUBSCRIBER_READY_STATUS",
+    "subscriber-ready-status",
+    response=Payload("cellular", "subscriber_ready_status", "parse_subscriber_ready_status", _record),
+)
+PIN = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.PIN,
+    "PIN",
+    "pin",
+    set=Payload("cellular", "pin_set", "parse_pin_set", _record),
+    response=Payload("cellular", "pin_info", "parse_pin_info", _record),
+)
+HOME_PROVIDER = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.HOME_PROVIDER,
+    "HOME_PROVIDER",
+    "home-provider",
+    response=Payload("cellular", "provider", "parse_provider", _record),
+)
+REGISTER_STATE = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.REGISTER_STATE,
+    "REGISTER_STATE",
+    "register-state",
+    set=Payload("cellular", "register_state_set", "parse_register_state_set", _record),
+    response=Payload("cellular", "registration_state", "parse_registration_state", _record),
+)
+PACKET_SERVICE = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.PACKET_SERVICE,
+    "PACKET_SERVICE",
+    "packet-service",
+    set=Payload("cellular", "packet_service_set", "parse_packet_service_set", _record),
+    response=Payload("cellular", "packet_service", "parse_packet_service", _record),
+)
+SIGNAL_STATE = Cid(
+    BASIC_CONNECT,
+    BasicConnectCid.SIGNAL_STATE,
+    "SIGNAL_STATE",
+    "signal-state",
+    set=Payload("cellular", "signal_state_set", "parse_signal_state_set", _record),
+    response=Payload("cellular", "signal_state", "parse_signal_state", _record),
+)
 _QUECTEL_STATE = Payload("quectel", "radio_state", "parse_radio_state", _quectel_state)
 QUECTEL_RADIO_STATE = Cid(
     QUECTEL,
@@ -213,6 +271,12 @@ CIDS: tuple[Cid, ...] = (
     RADIO_STATE,
     DEVICE_SERVICES,
     SUBSCRIBE_LIST,
+    SUBSCRIBER_READY_STATUS,
+    PIN,
+    HOME_PROVIDER,
+    REGISTER_STATE,
+    PACKET_SERVICE,
+    SIGNAL_STATE,
     QUECTEL_RADIO_STATE,
     INTEL_FCC_LOCK,
     PROXY_CONFIGURATION,

@@ -10,7 +10,7 @@ Offsets in an information buffer ("OL pairs") are relative to the start of the
 information buffer; strings are UTF-16LE without a terminator, padded to 4 bytes.
 """
 
-from construct import Array, Bytes, Int16ul, Int32ul, Struct, this
+from construct import Array, Bytes, Int16ul, Int32ul, Int64ul, Struct, this
 
 # --- message framing (docs/protocol.md §1.3-§1.8) ---------------------------------------
 
@@ -141,6 +141,84 @@ SubscribeListEntry = Struct(
     "device_service_id" / Bytes(16),
     "cids_count" / Int32ul,
     "cids" / Array(this.cids_count, Int32ul),
+)
+
+# Basic Connect: the SIM and the network (docs/protocol.md §2.7). Simulator and
+# diagnostic payloads only; none of them is on an unlock path.
+
+# SUBSCRIBER_READY_STATUS (CID 2) response: the two ids, then one OL pair per number.
+SubscriberReadyStatusFixed = Struct(
+    "ready_state" / Int32ul,
+    "subscriber_id" / OlPair,  # the IMSI
+    "sim_icc_id" / OlPair,
+    "ready_info" / Int32ul,
+    "telephone_numbers_count" / Int32ul,
+    "telephone_numbers" / Array(this.telephone_numbers_count, OlPair),
+)
+
+# PIN (CID 4): the SET, and the response to a QUERY or a SET.
+PinSetFixed = Struct(
+    "pin_type" / Int32ul,
+    "pin_operation" / Int32ul,
+    "pin" / OlPair,
+    "new_pin" / OlPair,
+)
+PinInfo = Struct(
+    "pin_type" / Int32ul,
+    "pin_state" / Int32ul,
+    "remaining_attempts" / Int32ul,
+)
+
+# HOME_PROVIDER (CID 6) response: one MBIM_PROVIDER, inline at the start of the buffer.
+ProviderFixed = Struct(
+    "provider_id" / OlPair,
+    "provider_state" / Int32ul,
+    "provider_name" / OlPair,
+    "cellular_class" / Int32ul,
+    "rssi" / Int32ul,
+    "error_rate" / Int32ul,
+)
+
+# REGISTER_STATE (CID 9): the response (QUERY, SET, notification) and the SET.
+RegistrationStateFixed = Struct(
+    "nw_error" / Int32ul,
+    "register_state" / Int32ul,
+    "register_mode" / Int32ul,
+    "available_data_classes" / Int32ul,
+    "current_cellular_class" / Int32ul,
+    "provider_id" / OlPair,
+    "provider_name" / OlPair,
+    "roaming_text" / OlPair,
+    "registration_flag" / Int32ul,
+)
+RegisterStateSetFixed = Struct(
+    "provider_id" / OlPair,
+    "register_action" / Int32ul,
+    "data_class" / Int32ul,
+)
+
+# PACKET_SERVICE (CID 10): the response (speeds in bits per second) and the SET.
+PacketServiceInfo = Struct(
+    "nw_error" / Int32ul,
+    "packet_service_state" / Int32ul,
+    "highest_available_data_class" / Int32ul,
+    "uplink_speed" / Int64ul,
+    "downlink_speed" / Int64ul,
+)
+PacketServiceSet = Struct("packet_service_action" / Int32ul)
+
+# SIGNAL_STATE (CID 11): the response and the SET.
+SignalStateInfo = Struct(
+    "rssi" / Int32ul,
+    "error_rate" / Int32ul,
+    "signal_strength_interval" / Int32ul,
+    "rssi_threshold" / Int32ul,
+    "error_rate_threshold" / Int32ul,
+)
+SignalStateSet = Struct(
+    "signal_strength_interval" / Int32ul,
+    "rssi_threshold" / Int32ul,
+    "error_rate_threshold" / Int32ul,
 )
 
 # Proxy Control CONFIGURATION (CID 1) SET: device path (OL string) and timeout.

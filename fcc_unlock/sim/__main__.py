@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the client's timeout: some replies are held until around it",
     )
+    sim = parser.add_argument_group("SIM and network knobs (sim/subscriber.py)")
+    sim.add_argument("--no-sim", action="store_true", help="no SIM inserted")
+    sim.add_argument("--pin-locked", action="store_true", help="the SIM wants PIN1 (1234) first")
+    sim.add_argument(
+        "--not-registered", action="store_true", help="no network in range: Searching, never registered"
+    )
     at = parser.add_argument_group("AT modems (fm350-at, l860-at, rw101-at)")
     at.add_argument("--key", help="the 4 key bytes (hex) the lock expects (default: Lenovo's)")
     at.add_argument(
@@ -130,6 +136,9 @@ def faults_from(args: argparse.Namespace) -> Faults:
         hostile_rate=args.hostile_rate,
         hostile_deadline=args.hostile_deadline,
         serial=args.serial,
+        no_sim=args.no_sim,
+        pin_locked=args.pin_locked,
+        not_registered=args.not_registered,
     )
 
 

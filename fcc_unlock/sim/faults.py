@@ -1,7 +1,9 @@
 """Fault knobs of the simulated modem, all off by default.
 
 Message kinds name what a knob applies to: ``open``, ``close``, ``device-caps``,
-``radio-state``, ``device-services``, ``subscribe-list``, ``qmi-allocate``,
+``radio-state``, ``device-services``, ``subscribe-list``, ``subscriber-ready-status``,
+``pin``, ``home-provider``, ``register-state``, ``packet-service``, ``signal-state``
+(each the QUERY and the SET of its Basic Connect CID), ``qmi-allocate``,
 ``qmi-release``, ``qmi-sync``, ``qmi-version-info``, ``fcc-auth`` (Sierra 0x555F),
 ``foxconn-auth`` (0x5571 v1/v2, DMS or FOX service), ``foxconn-version`` (0x555E),
 ``get-ids``, ``get-operating-mode``, ``set-operating-mode``, ``quectel-radio-state``
@@ -15,6 +17,20 @@ Vendor knobs apply to the personality that has the feature: ``old_firmware``,
 ``no_vendor_service`` and ``mbim_status`` to Quectel and Intel MBIM
 (``no_vendor_service`` to the T99W696 too), ``wrong_key`` and ``lock_disabled`` to
 Intel MBIM.
+
+The SIM and the network (sim/subscriber.py, docs/protocol.md §2.7; every personality
+has them). By default a SIM of the test network (MCC 001, MNC 01) is in and
+initialized, PIN1 not asked for (3 attempts), and the modem registers Home once the
+FCC unlock and RADIO_STATE ON have brought its radio up (before: Deregistered,
+Detached, RSSI 99). ``no_sim``: no SIM; SUBSCRIBER_READY_STATUS says SimNotInserted,
+PIN and HOME_PROVIDER fail with status SimNotInserted, and the modem never registers.
+``pin_locked``: the SIM wants PIN1 (``subscriber.PIN``, "1234"): DeviceLocked, PIN
+Locked with 3 attempts, HOME_PROVIDER fails PinRequired, no registration; a PIN SET
+Enter with the right PIN unlocks it, a wrong one fails and costs an attempt, and
+three wrong ones want PUK1 (``subscriber.PUK``, "12345678"). ``not_registered``: no
+network in range; with the radio up REGISTER_STATE says Searching, without a
+provider, and SIGNAL_STATE hears nothing (RSSI 99). ``no_sim`` and ``pin_locked``
+exclude each other.
 
 ``serial`` makes the modem work one request at a time (MBIM lets a device announce
 bMaxOutstandingCommandMessages = 1): each reply comes ``latency`` after the previous
@@ -75,6 +91,9 @@ class Faults:
         hostile_rate: float = 0.25,
         hostile_deadline: float | None = None,
         serial: bool = False,
+        no_sim: bool = False,
+        pin_locked: bool = False,
+        not_registered: bool = False,
     ) -> None:
         self.latency = latency  # seconds before each reply
         self.serial = serial  # one request at a time: latency counts from the last reply (sim/pty.py)
@@ -105,6 +124,11 @@ class Faults:
         self.hostile = hostile  # seed of the mutations every reply may get (sim/hostile.py)
         self.hostile_rate = hostile_rate  # how likely each reply is mutated
         self.hostile_deadline = hostile_deadline  # the host's timeout, for replies held until then
+        self.no_sim = no_sim  # no SIM in the slot
+        self.pin_locked = pin_locked  # the SIM wants PIN1 before it can be used
+        self.not_registered = not_registered  # no network in range: Searching, never Home
+        if no_sim and pin_locked:
+            raise ValueError("no_sim and pin_locked exclude each other: a missing SIM asks for no PIN")
         if fox_service not in FOX_SERVICE_CHOICES:
             raise ValueError(f"fox_service must be one of {FOX_SERVICE_CHOICES}, not {fox_service!r}")
         for kind in (

@@ -33,6 +33,7 @@ from fcc_unlock.qmi.constants import Service
 from fcc_unlock.qmi.errors import QmiError
 from fcc_unlock.sim.actions import HangUp, Write
 from fcc_unlock.sim.faults import Faults
+from fcc_unlock.sim.subscriber import Subscriber
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,6 +43,19 @@ if TYPE_CHECKING:
 # Junk that can never be mistaken for an MBIM header (no valid message type in it).
 GARBAGE = b"\x00\xffNOT-MBIM\xff\x00" * 4
 STALE_TID_OFFSET = 0x5000  # a stale reply carries the real TID plus this
+# The Basic Connect CIDs SimModem._basic_connect() answers, as DEVICE_SERVICES lists them.
+BASIC_CONNECT_CIDS = tuple(
+    sorted(
+        entry.cid
+        for entry in (
+            mbim_catalog.DEVICE_CAPS,
+            mbim_catalog.RADIO_STATE,
+            mbim_catalog.DEVICE_SERVICES,
+            mbim_catalog.SUBSCRIBE_LIST,
+            *Subscriber.ENTRIES,
+        )
+    )
+)
 
 
 class Received:
@@ -253,7 +267,7 @@ class SimModem:
         return self.personality.has_qmi_service and not self.faults.no_qmi_service
 
     def services(self) -> list[basic_connect.DeviceService]:
-        listed = [basic_connect.DeviceService(mbim.BASIC_CONNECT, (1, 2, 3, 4, 16, 19))]
+        listed = [basic_connect.DeviceService(mbim.BASIC_CONNECT, BASIC_CONNECT_CIDS)]
         if self.carries_qmi:
             listed += [basic_connect.DeviceService(mbim.QMI, (mbim.QMI_MSG_CID,))]
         return listed + self.personality.vendor_services(self)
@@ -283,7 +297,24 @@ class SimModem:
             except DecodeError:
                 return self.done(command, mbim.Status.INVALID_PARAMETERS)
             return self.done(command, payload=command.information_buffer)
+        if entry in Subscriber.ENTRIES:
+            status, payload = self.subscriber().answer(
+                entry, command.command_type, command.information_buffer, self.radio_up()
+            )
+            return self.done(command, status, payload)
         return self.done(command, mbim.Status.NO_DEVICE_SUPPORT)
+
+    # The SIM and the network (sim/subscriber.py), made when a command first asks for them.
+    _subscriber: Subscriber | None = None
+
+    def subscriber(self) -> Subscriber:
+        if self._subscriber is None:
+            self._subscriber = Subscriber(self.faults)
+        return self._subscriber
+
+    def radio_up(self) -> bool:
+        """The radio transmits: the FCC lock undone, the host's and the hardware switch on."""
+        return not self.locked and self.software_radio_on and self.hardware_radio_on
 
     def reply_with(self, command: Command, entry: mbim_catalog.Cid, **fields: object) -> CommandDone:
         """A successful COMMAND_DONE carrying the catalogue's reply payload built from ``fields``."""

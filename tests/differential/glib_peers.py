@@ -33,6 +33,7 @@ from ctypes import (
     c_uint8,
     c_uint16,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 from dataclasses import dataclass
@@ -66,6 +67,18 @@ class MbimDeviceServiceElement(Structure):
         ("max_dss_instances", c_uint32),
         ("cids_count", c_uint32),
         ("cids", POINTER(c_uint32)),
+    ]
+
+
+class MbimProvider(Structure):
+    # mbim-basic-connect.h (1.28.2): the MBIM_PROVIDER of HOME_PROVIDER.
+    _fields_ = [
+        ("provider_id", c_void_p),  # gchar *, freed by mbim_provider_free
+        ("provider_state", c_uint32),
+        ("provider_name", c_void_p),
+        ("cellular_class", c_uint32),
+        ("rssi", c_uint32),
+        ("error_rate", c_uint32),
     ]
 
 
@@ -154,6 +167,17 @@ _MBIM_FUNCTIONS = [
     ("mbim_message_quectel_radio_state_query_new", MessageP, [POINTER(GErrorP)]),
     ("mbim_message_quectel_radio_state_set_new", MessageP, [c_uint32, POINTER(GErrorP)]),
     ("mbim_message_proxy_control_configuration_set_new", MessageP, [c_char_p, c_uint32, POINTER(GErrorP)]),
+    # the SIM and network CIDs (docs/protocol.md §2.7), mbim-basic-connect.h of 1.28.2
+    ("mbim_message_subscriber_ready_status_query_new", MessageP, [POINTER(GErrorP)]),
+    ("mbim_message_pin_query_new", MessageP, [POINTER(GErrorP)]),
+    ("mbim_message_pin_set_new", MessageP, [c_uint32, c_uint32, c_char_p, c_char_p, POINTER(GErrorP)]),
+    ("mbim_message_home_provider_query_new", MessageP, [POINTER(GErrorP)]),
+    ("mbim_message_register_state_query_new", MessageP, [POINTER(GErrorP)]),
+    ("mbim_message_register_state_set_new", MessageP, [c_char_p, c_uint32, c_uint32, POINTER(GErrorP)]),
+    ("mbim_message_packet_service_query_new", MessageP, [POINTER(GErrorP)]),
+    ("mbim_message_packet_service_set_new", MessageP, [c_uint32, POINTER(GErrorP)]),
+    ("mbim_message_signal_state_query_new", MessageP, [POINTER(GErrorP)]),
+    ("mbim_message_signal_state_set_new", MessageP, [c_uint32, c_uint32, c_uint32, POINTER(GErrorP)]),
     # typed parsers (out-parameters are pointers; declared loosely and passed with byref)
     ("mbim_message_device_caps_response_parse", gboolean, None),
     ("mbim_message_device_services_response_parse", gboolean, None),
@@ -162,6 +186,46 @@ _MBIM_FUNCTIONS = [
     ("mbim_message_device_service_subscribe_list_response_parse", gboolean, None),
     ("mbim_message_qmi_msg_response_parse", gboolean, None),
     ("mbim_message_quectel_radio_state_response_parse", gboolean, None),
+    (
+        "mbim_message_subscriber_ready_status_response_parse",
+        gboolean,
+        [
+            MessageP,
+            POINTER(c_uint32),
+            POINTER(c_void_p),
+            POINTER(c_void_p),
+            POINTER(c_uint32),
+            POINTER(c_uint32),
+            POINTER(POINTER(c_void_p)),
+            POINTER(GErrorP),
+        ],
+    ),
+    (
+        "mbim_message_pin_response_parse",
+        gboolean,
+        [MessageP, POINTER(c_uint32), POINTER(c_uint32), POINTER(c_uint32), POINTER(GErrorP)],
+    ),
+    (
+        "mbim_message_home_provider_response_parse",
+        gboolean,
+        [MessageP, POINTER(POINTER(MbimProvider)), POINTER(GErrorP)],
+    ),
+    ("mbim_provider_free", None, [POINTER(MbimProvider)]),
+    (
+        "mbim_message_register_state_response_parse",
+        gboolean,
+        [MessageP, *[POINTER(c_uint32)] * 5, *[POINTER(c_void_p)] * 3, POINTER(c_uint32), POINTER(GErrorP)],
+    ),
+    (
+        "mbim_message_packet_service_response_parse",
+        gboolean,
+        [MessageP, *[POINTER(c_uint32)] * 3, POINTER(c_uint64), POINTER(c_uint64), POINTER(GErrorP)],
+    ),
+    (
+        "mbim_message_signal_state_response_parse",
+        gboolean,
+        [MessageP, *[POINTER(c_uint32)] * 5, POINTER(GErrorP)],
+    ),
     ("mbim_device_service_element_array_free", None, [c_void_p]),
     ("mbim_utils_set_show_personal_info", None, [gboolean]),
     ("mbim_event_entry_array_free", None, [c_void_p]),
@@ -217,6 +281,7 @@ _QMI_FUNCTIONS = [
 
 _GLIB_FUNCTIONS = [
     ("g_free", None, [c_void_p]),
+    ("g_strfreev", None, [c_void_p]),
     ("g_error_free", None, [GErrorP]),
     ("g_byte_array_new", POINTER(GByteArray), []),
     ("g_byte_array_append", POINTER(GByteArray), [POINTER(GByteArray), c_char_p, c_uint]),
@@ -602,6 +667,140 @@ def mbim_parse_quectel_radio_state(data: bytes) -> int:
     return _with_message(data, parse)
 
 
+def _parse_error(libs: Libraries, error: GErrorP, name: str) -> PeerRejected:
+    return libs.take_error(error, name)
+
+
+def mbim_parse_subscriber_ready_status(data: bytes) -> dict[str, object]:
+    """SUBSCRIBER_READY_STATUS by libmbim's parser, as our record's fields."""
+
+    def parse(libs: Libraries, message: MessageP) -> dict[str, object]:
+        state, info, count = c_uint32(), c_uint32(), c_uint32()
+        subscriber_id, sim_icc_id = c_void_p(), c_void_p()
+        numbers = POINTER(c_void_p)()
+        error = GErrorP()
+        ok = libs.mbim.mbim_message_subscriber_ready_status_response_parse(
+            message,
+            byref(state),
+            byref(subscriber_id),
+            byref(sim_icc_id),
+            byref(info),
+            byref(count),
+            byref(numbers),
+            byref(error),
+        )
+        ids = [libs.take_string(subscriber_id.value), libs.take_string(sim_icc_id.value)]
+        try:
+            texts = tuple(
+                ctypes.string_at(numbers[i]).decode("utf-8", "replace") for i in range(count.value) if ok
+            )
+        finally:
+            libs.glib.g_strfreev(ctypes.cast(numbers, c_void_p))
+        if not ok:
+            raise _parse_error(libs, error, "mbim_message_subscriber_ready_status_response_parse")
+        return {
+            "ready_state": state.value,
+            "subscriber_id": ids[0],
+            "sim_icc_id": ids[1],
+            "ready_info": info.value,
+            "telephone_numbers": texts,
+        }
+
+    return _with_message(data, parse)
+
+
+def _u32_parser(name: str, fields: tuple[str, ...]) -> Callable[[bytes], dict[str, object]]:
+    def parse_bytes(data: bytes) -> dict[str, object]:
+        def parse(libs: Libraries, message: MessageP) -> dict[str, object]:
+            values = [c_uint32() for _ in fields]
+            error = GErrorP()
+            if not getattr(libs.mbim, name)(message, *(byref(v) for v in values), byref(error)):
+                raise _parse_error(libs, error, name)
+            return {field: value.value for field, value in zip(fields, values)}
+
+        return _with_message(data, parse)
+
+    return parse_bytes
+
+
+mbim_parse_pin = _u32_parser(
+    "mbim_message_pin_response_parse", ("pin_type", "pin_state", "remaining_attempts")
+)
+mbim_parse_signal_state = _u32_parser(
+    "mbim_message_signal_state_response_parse",
+    ("rssi", "error_rate", "signal_strength_interval", "rssi_threshold", "error_rate_threshold"),
+)
+
+
+def mbim_parse_home_provider(data: bytes) -> dict[str, object]:
+    def parse(libs: Libraries, message: MessageP) -> dict[str, object]:
+        provider = POINTER(MbimProvider)()
+        error = GErrorP()
+        if not libs.mbim.mbim_message_home_provider_response_parse(message, byref(provider), byref(error)):
+            raise _parse_error(libs, error, "mbim_message_home_provider_response_parse")
+        try:
+            p = provider.contents
+            return {
+                "provider_id": ctypes.string_at(p.provider_id).decode() if p.provider_id else "",
+                "provider_state": p.provider_state,
+                "provider_name": ctypes.string_at(p.provider_name).decode() if p.provider_name else "",
+                "cellular_class": p.cellular_class,
+                "rssi": p.rssi,
+                "error_rate": p.error_rate,
+            }
+        finally:
+            libs.mbim.mbim_provider_free(provider)
+
+    return _with_message(data, parse)
+
+
+def mbim_parse_register_state(data: bytes) -> dict[str, object]:
+    def parse(libs: Libraries, message: MessageP) -> dict[str, object]:
+        numbers = [c_uint32() for _ in range(5)]
+        strings = [c_void_p() for _ in range(3)]
+        flag = c_uint32()
+        error = GErrorP()
+        ok = libs.mbim.mbim_message_register_state_response_parse(
+            message, *(byref(n) for n in numbers), *(byref(t) for t in strings), byref(flag), byref(error)
+        )
+        texts = [libs.take_string(t.value) for t in strings]
+        if not ok:
+            raise _parse_error(libs, error, "mbim_message_register_state_response_parse")
+        names = (
+            "nw_error",
+            "register_state",
+            "register_mode",
+            "available_data_classes",
+            "current_cellular_class",
+        )
+        return {
+            **{name: n.value for name, n in zip(names, numbers)},
+            **dict(zip(("provider_id", "provider_name", "roaming_text"), texts)),
+            "registration_flag": flag.value,
+        }
+
+    return _with_message(data, parse)
+
+
+def mbim_parse_packet_service(data: bytes) -> dict[str, object]:
+    def parse(libs: Libraries, message: MessageP) -> dict[str, object]:
+        numbers = [c_uint32() for _ in range(3)]
+        up, down = c_uint64(), c_uint64()
+        error = GErrorP()
+        if not libs.mbim.mbim_message_packet_service_response_parse(
+            message, *(byref(n) for n in numbers), byref(up), byref(down), byref(error)
+        ):
+            raise _parse_error(libs, error, "mbim_message_packet_service_response_parse")
+        names = ("nw_error", "packet_service_state", "highest_available_data_class")
+        return {
+            **{name: n.value for name, n in zip(names, numbers)},
+            "uplink_speed": up.value,
+            "downlink_speed": down.value,
+        }
+
+    return _with_message(data, parse)
+
+
 # --- MBIM: their bytes -----------------------------------------------------------------
 
 
@@ -689,6 +888,41 @@ def mbim_build_quectel_radio_state_set(tid: int, state: int) -> bytes:
 def mbim_build_proxy_configuration(tid: int, device_path: str, timeout: int) -> bytes:
     return _build_with_error(
         "mbim_message_proxy_control_configuration_set_new", tid, device_path.encode(), timeout
+    )
+
+
+def mbim_build_cellular_query(tid: int, what: str) -> bytes:
+    """A QUERY of one of docs/protocol.md §2.7's CIDs by libmbim's builder:
+    ``what`` is subscriber_ready_status, pin, home_provider, register_state,
+    packet_service or signal_state."""
+    return _build_with_error(f"mbim_message_{what}_query_new", tid)
+
+
+def mbim_build_pin_set(tid: int, pin_type: int, pin_operation: int, pin: str, new_pin: str) -> bytes:
+    return _build_with_error(
+        "mbim_message_pin_set_new", tid, pin_type, pin_operation, pin.encode(), new_pin.encode()
+    )
+
+
+def mbim_build_register_state_set(tid: int, provider_id: str, register_action: int, data_class: int) -> bytes:
+    return _build_with_error(
+        "mbim_message_register_state_set_new", tid, provider_id.encode(), register_action, data_class
+    )
+
+
+def mbim_build_packet_service_set(tid: int, packet_service_action: int) -> bytes:
+    return _build_with_error("mbim_message_packet_service_set_new", tid, packet_service_action)
+
+
+def mbim_build_signal_state_set(
+    tid: int, signal_strength_interval: int, rssi_threshold: int, error_rate_threshold: int
+) -> bytes:
+    return _build_with_error(
+        "mbim_message_signal_state_set_new",
+        tid,
+        signal_strength_interval,
+        rssi_threshold,
+        error_rate_threshold,
     )
 
 

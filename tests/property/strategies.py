@@ -15,7 +15,7 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from fcc_unlock.mbim import basic_connect
+from fcc_unlock.mbim import basic_connect, cellular
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import (
     Close,
@@ -107,6 +107,45 @@ device_caps = st.builds(
     *[u32] * 8,
     *[mbim_strings] * 4,
 )
+
+u64 = st.integers(0, 2**64 - 1)
+
+# The SIM and network records (mbim/cellular.py), each field by its type.
+CELLULAR_RECORDS = {
+    cellular.SubscriberReadyStatus: st.builds(
+        cellular.SubscriberReadyStatus,
+        u32,
+        mbim_strings,
+        mbim_strings,
+        u32,
+        st.lists(mbim_strings, max_size=5).map(tuple),
+    ),
+    cellular.PinInfo: st.builds(cellular.PinInfo, u32, u32, u32),
+    cellular.PinSet: st.builds(cellular.PinSet, u32, u32, mbim_strings, mbim_strings),
+    cellular.Provider: st.builds(cellular.Provider, mbim_strings, u32, mbim_strings, u32, u32, u32),
+    cellular.RegistrationState: st.builds(
+        cellular.RegistrationState, u32, u32, u32, u32, u32, mbim_strings, mbim_strings, mbim_strings, u32
+    ),
+    cellular.RegisterStateSet: st.builds(cellular.RegisterStateSet, mbim_strings, u32, u32),
+    cellular.PacketService: st.builds(cellular.PacketService, u32, u32, u32, u64, u64),
+    cellular.PacketServiceSet: st.builds(cellular.PacketServiceSet, u32),
+    cellular.SignalState: st.builds(cellular.SignalState, u32, u32, u32, u32, u32),
+    cellular.SignalStateSet: st.builds(cellular.SignalStateSet, u32, u32, u32),
+}
+
+# Each record of mbim/cellular.py with the builder and parser the catalogue names.
+CELLULAR_CODECS = {
+    cellular.SubscriberReadyStatus: ("subscriber_ready_status", "parse_subscriber_ready_status"),
+    cellular.PinInfo: ("pin_info", "parse_pin_info"),
+    cellular.PinSet: ("pin_set", "parse_pin_set"),
+    cellular.Provider: ("provider", "parse_provider"),
+    cellular.RegistrationState: ("registration_state", "parse_registration_state"),
+    cellular.RegisterStateSet: ("register_state_set", "parse_register_state_set"),
+    cellular.PacketService: ("packet_service", "parse_packet_service"),
+    cellular.PacketServiceSet: ("packet_service_set", "parse_packet_service_set"),
+    cellular.SignalState: ("signal_state", "parse_signal_state"),
+    cellular.SignalStateSet: ("signal_state_set", "parse_signal_state_set"),
+}
 
 
 # --- hostile bytes ----------------------------------------------------------------------

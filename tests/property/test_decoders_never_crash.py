@@ -13,6 +13,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import (
+    CELLULAR_CODECS,
+    CELLULAR_RECORDS,
     device_caps,
     device_service_lists,
     hostile,
@@ -24,7 +26,7 @@ from strategies import (
 )
 
 from fcc_unlock import lockstate, trace
-from fcc_unlock.mbim import basic_connect, infobuffer, intel, proxy_control, quectel
+from fcc_unlock.mbim import basic_connect, cellular, infobuffer, intel, proxy_control, quectel
 from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import messages as mbim_messages_module
 from fcc_unlock.mbim.messages import DecodeError as MbimDecodeError
@@ -98,6 +100,10 @@ PARSERS = {
         proxy_control.parse_configuration,
         st.builds(proxy_control.configuration, st.text(min_size=1, max_size=40), u32),
     ),
+    **{
+        f"cellular.{parse}": (getattr(cellular, parse), CELLULAR_RECORDS[record].map(record.encode))
+        for record, (_, parse) in CELLULAR_CODECS.items()
+    },
     "proxy_control.parse_version": (
         proxy_control.parse_version,
         st.builds(proxy_control.version, st.integers(0, 0xFFFF), st.integers(0, 0xFFFF)),
@@ -106,7 +112,13 @@ PARSERS = {
 
 
 def test_every_payload_parser_is_covered():
-    modules = {"": basic_connect, "quectel.": quectel, "intel.": intel, "proxy_control.": proxy_control}
+    modules = {
+        "": basic_connect,
+        "cellular.": cellular,
+        "quectel.": quectel,
+        "intel.": intel,
+        "proxy_control.": proxy_control,
+    }
     parsers = {
         prefix + name
         for prefix, module in modules.items()

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import (
+    CELLULAR_CODECS,
+    CELLULAR_RECORDS,
     MESSAGE_STRATEGIES,
     device_caps,
     device_service_lists,
@@ -13,7 +15,7 @@ from strategies import (
     subscribe_entries,
 )
 
-from fcc_unlock.mbim import basic_connect
+from fcc_unlock.mbim import basic_connect, cellular
 from fcc_unlock.mbim import messages as mbim_messages
 from fcc_unlock.mbim.connection import Connection
 from fcc_unlock.qmi import messages as qmi
@@ -101,3 +103,28 @@ def test_radio_state_roundtrip(hardware_on, software_on):
 @given(st.booleans())
 def test_radio_state_set_roundtrip(on):
     assert basic_connect.parse_radio_state_set(basic_connect.radio_state_set(on)) == int(on)
+
+
+def test_every_cellular_record_has_a_strategy_and_codecs():
+    records = {
+        value
+        for value in vars(cellular).values()
+        if isinstance(value, type) and issubclass(value, cellular.Record) and value is not cellular.Record
+    }
+    assert records == set(CELLULAR_RECORDS) == set(CELLULAR_CODECS)
+
+
+@pytest.mark.parametrize(
+    "record", sorted(CELLULAR_RECORDS, key=lambda r: r.__name__), ids=lambda r: r.__name__
+)
+def test_cellular_roundtrip(record):
+    build, parse = (getattr(cellular, name) for name in CELLULAR_CODECS[record])
+
+    @given(CELLULAR_RECORDS[record])
+    def check(value):
+        buffer = build(**value.fields())
+        assert len(buffer) % 4 == 0
+        assert parse(buffer) == value
+        assert parse(buffer + bytes(8)) == value  # what follows the payload is not read
+
+    check()
