@@ -366,10 +366,11 @@ def open_transport(
     when one is listening and the character device otherwise.
 
     ``checked``: ``device`` as portcheck.check_port() found it (checked here if not
-    given). In the udev path (``udev`` with auto) no legitimate proxy can be listening
-    before ModemManager has seen the port, so a listener we cannot trust (not root,
-    or not speaking the proxy protocol) is passed by for the device itself; elsewhere
-    it is an error that says so.
+    given). In the udev path (``udev`` with auto) the port is new and nobody holds it,
+    so a listener we cannot trust (not root, or not speaking the proxy protocol) is
+    passed by for the device itself; a real proxy is still used, since ModemManager's
+    outlives a modem that re-enumerates after a resume (docs/modemmanager.md §4).
+    Elsewhere an untrusted listener is an error that says so.
     """
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; one of: {', '.join(TRANSPORTS)}")

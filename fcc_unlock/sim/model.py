@@ -388,6 +388,7 @@ class SimModem:
         self._next_client_id = 1
         self._splitter = MessageSplitter()
         self._assembler = FragmentAssembler()
+        self._subscriber = None  # the SIM starts over too: a PIN entered before is asked again
         self.power_losses.append(len(self.transcript))
 
     # --- lock semantics the personalities share ------------------------------------

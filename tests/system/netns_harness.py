@@ -158,6 +158,15 @@ def auto_finds_proxy(h: Harness) -> dict[str, object]:
     return {"unlock": h.finish(h.fcc_unlock("--method", "sierra", "--log", "stderr", "-v", device))}
 
 
+def udev_with_proxy_listening(h: Harness) -> dict[str, object]:
+    """The rule's command while a proxy listens: after a resume, ModemManager's
+    mbim-proxy outlives the modem that re-enumerates (tests/vm/guest_mm.py's relock)."""
+    device = h.start_sim()
+    h.start_proxy()
+    rule = ("--udev", "--method", "sierra", "--ids", "1199:9079", "--log", "stderr", "-v", device)
+    return {"unlock": h.finish(h.fcc_unlock(*rule))}
+
+
 def auto_without_proxy(h: Harness) -> dict[str, object]:
     device = h.start_sim()
     return {"unlock": h.finish(h.fcc_unlock("--method", "sierra", "--log", "stderr", "-v", device))}
@@ -279,6 +288,7 @@ SCENARIOS = {
     for f in (
         shared_with_mbimcli,
         auto_finds_proxy,
+        udev_with_proxy_listening,
         auto_without_proxy,
         forced_proxy_missing,
         proxy_cannot_open,

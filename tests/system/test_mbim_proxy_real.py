@@ -108,6 +108,16 @@ def test_auto_mode_uses_a_listening_proxy(tmp_path):
     assert result["transcript"] == ["open", "radio-state", "qmi-allocate", "fcc-auth", "qmi-release"]
 
 
+def test_the_rule_goes_through_a_proxy_still_listening_after_a_resume(tmp_path):
+    """docs/modemmanager.md §4: after a power loss the port is new but ModemManager's
+    proxy still listens; the rule's run shares it (the proxy opens the port and keeps it
+    open for ModemManager) instead of opening the port beside it."""
+    result = scenario("udev-with-proxy-listening", tmp_path)
+    assert result["unlock"]["rc"] == 0, result["unlock"]["err"]
+    assert "mbim-proxy:" in result["unlock"]["err"]
+    assert result["transcript"] == ["open", "qmi-allocate", "fcc-auth", "qmi-release"]
+
+
 def test_auto_mode_without_a_proxy_opens_the_device(tmp_path):
     result = scenario("auto-without-proxy", tmp_path)
     assert result["unlock"]["rc"] == 0, result["unlock"]["err"]
