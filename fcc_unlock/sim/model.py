@@ -28,6 +28,7 @@ from fcc_unlock.mbim.messages import (
 )
 from fcc_unlock.mbim.stream import FragmentAssembler, FragmentError, MessageSplitter, fragment
 from fcc_unlock.qmi import catalog
+from fcc_unlock.qmi import errors as qmi_errors
 from fcc_unlock.qmi import messages as qmi
 from fcc_unlock.qmi.constants import Service
 from fcc_unlock.qmi.errors import QmiError
@@ -42,24 +43,44 @@ if TYPE_CHECKING:
 # Junk that can never be mistaken for an MBIM header (no valid message type in it).
 GARBAGE = b"\x00\xffNOT-MBIM\xff\x00" * 4
 STALE_TID_OFFSET = 0x5000  # a stale reply carries the real TID plus this
+TRANSCRIPT_BUFFER_BYTES = 160  # how much of an information buffer a transcript entry shows
+COMMAND_TYPE_NAMES: dict[int, str] = {mbim.CommandType.QUERY: "query", mbim.CommandType.SET: "set"}
 
 
 class Received:
-    """One whole message the modem received: its kind, QMI payload if any, and when."""
+    """One whole message the modem received, and what the model answered to it.
 
-    __slots__ = ("kind", "message", "qmi", "at")
+    ``reply`` is the message the model built in answer (``handle()`` records it once the
+    reply is built), ``"garbage"`` when a ``garbage_instead`` fault wrote junk instead,
+    or None when nothing was answered. It is what the model answered: the hostile
+    mutator (sim/hostile.py) may change the bytes afterwards, and that is not recorded
+    here.
+    """
 
-    def __init__(self, kind: str, message: Message, qmi: qmi.QmiMessage | None, at: float = 0.0) -> None:
+    __slots__ = ("kind", "message", "qmi", "at", "reply")
+
+    def __init__(
+        self,
+        kind: str,
+        message: Message,
+        qmi: qmi.QmiMessage | None,
+        at: float = 0.0,
+        reply: Message | str | None = None,
+    ) -> None:
         self.kind = kind
         self.message = message
         self.qmi = qmi
         self.at = at  # the ``now`` of the receive_data() call that completed it
+        self.reply = reply
 
     def __repr__(self) -> str:
         return f"Received({self.kind})"
 
     def as_dict(self) -> dict[str, object]:
-        """For transcripts written to files: kind, type, TID and what matters in it."""
+        """For transcripts written to files: the request (kind, type, TID; service, CID,
+        command type and the start of the information buffer of a COMMAND; the QMI
+        fields) and the model's answer (reply type, MBIM status or FUNCTION_ERROR code,
+        QMI error), names as libmbim and libqmi print them."""
         message = self.message
         entry: dict[str, object] = {
             "kind": self.kind,
@@ -68,6 +89,13 @@ class Received:
         }
         if isinstance(message, Open):
             entry["max_control_transfer"] = message.max_control_transfer
+        if isinstance(message, Command):
+            buffer = message.information_buffer
+            entry["service"] = mbim.describe_service(message.service_id)
+            entry["cid"] = message.cid
+            entry["command_type"] = COMMAND_TYPE_NAMES.get(message.command_type, message.command_type)
+            entry["information_buffer_length"] = len(buffer)
+            entry["information_buffer"] = buffer[:TRANSCRIPT_BUFFER_BYTES].hex()
         if self.qmi is not None:
             entry["qmi"] = {
                 "service": self.qmi.service,
@@ -76,7 +104,29 @@ class Received:
                 "message_id": self.qmi.message_id,
                 "tlvs": [[t, v.hex()] for t, v in self.qmi.tlvs],
             }
+        reply = self.reply
+        entry["reply"] = reply if reply is None or isinstance(reply, str) else reply.message_type.name
+        entry["status"] = (
+            mbim.describe_status(reply.status)
+            if isinstance(reply, (OpenDone, CloseDone, CommandDone))
+            else None
+        )
+        entry["function_error"] = (
+            mbim.describe_error(reply.error_code) if isinstance(reply, FunctionError) else None
+        )
+        if self.qmi is not None:
+            entry["qmi_error"] = self._qmi_error()
         return entry
+
+    def _qmi_error(self) -> str | None:
+        """The QMI error of the QMI response the reply carried; None if it carried none."""
+        reply = self.reply
+        if not isinstance(reply, CommandDone) or reply.status != mbim.Status.NONE:
+            return None
+        try:
+            return qmi_errors.describe(qmi.decode(reply.information_buffer).result()[1])
+        except qmi.DecodeError:
+            return None
 
 
 class SimModem:
@@ -129,26 +179,39 @@ class SimModem:
                 continue
             except DecodeError:
                 continue  # a real modem ignores what it cannot parse
-            replies = self.handle(message, now)
-            if self.hostile is not None:
-                replies = self.hostile.mutate(self.transcript[-1].kind, message, replies, now)
-                self.hung_up = self.hung_up or any(isinstance(a, HangUp) for a in replies)
-            answers.append(replies)
+            answers.append(self._handle_mutated(message, now))
             if self.hung_up:
                 break
         return answers
 
+    def _handle_mutated(self, message: Message, now: float) -> list[Write | HangUp]:
+        """handle(), then the hostile knob's mutations of its reply (sim/hostile.py)."""
+        replies = self.handle(message, now)
+        if self.hostile is not None:
+            replies = self.hostile.mutate(self.transcript[-1].kind, message, replies, now)
+            self.hung_up = self.hung_up or any(isinstance(a, HangUp) for a in replies)
+        return replies
+
     def handle(self, message: Message, now: float = 0.0) -> list[Write | HangUp]:
+        """One whole message in, the modem's actions out; the message and the reply the
+        model built for it go into ``transcript``."""
         qmi_request = self._qmi_payload(message)
         kind = self.kind_of(message, qmi_request)
-        self.transcript.append(Received(kind, message, qmi_request, now))
-        faults = self.faults
+        received = Received(kind, message, qmi_request, now)
+        self.transcript.append(received)
+        actions, received.reply = self._respond(message, qmi_request, kind)
+        return actions
 
+    def _respond(
+        self, message: Message, qmi_request: qmi.QmiMessage | None, kind: str
+    ) -> tuple[list[Write | HangUp], Message | str | None]:
+        """handle()'s actions, and the reply they carry (None: none; "garbage": junk)."""
+        faults = self.faults
         if self._matches(faults.hang_up_on, kind):
             self.hung_up = True
-            return [HangUp()]
+            return [HangUp()], None
         if any(self._matches(k, kind) for k in faults.never_answer):
-            return []
+            return [], None
         for fault_kind, code in faults.function_error.items():
             if self._matches(fault_kind, kind) and fault_kind not in self._sessions_lost:
                 if code == mbim.ProtocolErrorCode.NOT_OPENED:
@@ -156,13 +219,14 @@ class SimModem:
                     # forgets the OPEN, once; a fresh OPEN brings it back.
                     self._sessions_lost.add(fault_kind)
                     self.is_open = False
-                return [Write(FunctionError(message.transaction_id, code).encode())]
+                error = FunctionError(message.transaction_id, code)
+                return [Write(error.encode())], error
 
         reply = self.reply(message, qmi_request)
         if reply is None:
-            return []
+            return [], None
         if any(self._matches(k, kind) for k in faults.garbage_instead):
-            return [Write(GARBAGE)]
+            return [Write(GARBAGE)], "garbage"
 
         actions: list[Write | HangUp] = []
         if any(self._matches(k, kind) for k in faults.garbage_before):
@@ -175,7 +239,7 @@ class SimModem:
             stale[8:12] = stale_tid.to_bytes(4, "little")
             actions += [Write(piece) for piece in self._fragment_bytes(bytes(stale))]
         actions += [Write(piece) for piece in self._fragments(reply)]
-        return actions
+        return actions, reply
 
     def _matches(self, fault_kind: str | None, kind: str) -> bool:
         return fault_kind == kind or (fault_kind == "unlock" and kind == self.personality.unlock_kind)
