@@ -9,10 +9,15 @@ client really sent.
 
 from __future__ import annotations
 
+from fcc_unlock.mbim import _structs as wire
 from fcc_unlock.mbim import basic_connect
 from fcc_unlock.mbim import catalog as mbim_catalog
 from fcc_unlock.mbim import constants as mbim
 from fcc_unlock.mbim.messages import (
+    CARRIERS,
+    FRAGMENTED_TYPES,
+    HEADER_SIZE,
+    MIN_LENGTH,
     Close,
     CloseDone,
     Command,
@@ -26,7 +31,13 @@ from fcc_unlock.mbim.messages import (
     OpenDone,
     decode,
 )
-from fcc_unlock.mbim.stream import FragmentAssembler, FragmentError, MessageSplitter, fragment
+from fcc_unlock.mbim.stream import (
+    DEFAULT_MAX_MESSAGE,
+    FragmentAssembler,
+    FragmentError,
+    MessageSplitter,
+    fragment,
+)
 from fcc_unlock.qmi import catalog
 from fcc_unlock.qmi import errors as qmi_errors
 from fcc_unlock.qmi import messages as qmi
@@ -47,6 +58,56 @@ TRANSCRIPT_BUFFER_BYTES = 160  # how much of an information buffer a transcript 
 COMMAND_TYPE_NAMES: dict[int, str] = {mbim.CommandType.QUERY: "query", mbim.CommandType.SET: "set"}
 
 
+def _plausible(message_type: int, length: int) -> bool:
+    """Whether a header can start a message (as MessageSplitter judges one)."""
+    minimum = MIN_LENGTH.get(message_type)  # type: ignore[call-overload]
+    return minimum is not None and minimum <= length <= DEFAULT_MAX_MESSAGE
+
+
+def _with_length(data: bytes, length: int) -> bytes:
+    message_type, _, tid = wire.HEADER.unpack_from(data)
+    return wire.HEADER.pack(message_type, length, tid) + data[HEADER_SIZE:]
+
+
+def _trimmed(data: bytes) -> bytes:
+    """A cut message as a parser that has only the bytes that arrived sees it: MessageLength
+    and InformationBufferLength no more than those bytes (docs/protocol.md §7.4)."""
+    data = _with_length(data, len(data))
+    carrier = CARRIERS.get(wire.HEADER.unpack_from(data)[0])
+    if carrier is None or len(data) < carrier.prefix.size:
+        return data
+    at = carrier.prefix.size - 4  # InformationBufferLength ends each carrier's prefix
+    declared = int.from_bytes(data[at : at + 4], "little")
+    arrived = len(data) - carrier.prefix.size
+    return data[:at] + min(declared, arrived).to_bytes(4, "little") + data[at + 4 :]
+
+
+def whole_subscriptions(buffer: bytes) -> list[tuple[bytes, tuple[int, ...]]]:
+    """The entries of a cut SUBSCRIBE_LIST information buffer that arrived whole.
+
+    The count and the OL pairs that arrived say where each entry lies; an entry that
+    ends beyond the bytes that arrived, or whose pair did not arrive, was cut off and is
+    left out (docs/protocol.md §7.4). An entry that arrived whole and still does not
+    parse is malformed: DecodeError.
+    """
+    from fcc_unlock.mbim import layouts
+    from fcc_unlock.mbim.infobuffer import parse
+
+    if len(buffer) < 4:
+        return []
+    count = int.from_bytes(buffer[:4], "little")
+    entries = []
+    for index in range(min(count, (len(buffer) - 4) // wire.OL_PAIR.size)):
+        offset, size = wire.OL_PAIR.unpack_from(buffer, 4 + index * wire.OL_PAIR.size)
+        if offset + size > len(buffer):
+            continue
+        entry = parse(
+            layouts.SubscribeListEntry, buffer[offset : offset + size], f"SUBSCRIBE_LIST entry {index}"
+        )
+        entries.append((entry.device_service_id, tuple(entry.cids)))  # type: ignore[attr-defined]
+    return entries
+
+
 class Received:
     """One whole message the modem received, and what the model answered to it.
 
@@ -54,10 +115,11 @@ class Received:
     reply is built), ``"garbage"`` when a ``garbage_instead`` fault wrote junk instead,
     or None when nothing was answered. It is what the model answered: the hostile
     mutator (sim/hostile.py) may change the bytes afterwards, and that is not recorded
-    here.
+    here. ``cut``: (MessageLength, bytes that arrived) when the host's driver cut the
+    transfer that carried it (docs/protocol.md §7.4).
     """
 
-    __slots__ = ("kind", "message", "qmi", "at", "reply")
+    __slots__ = ("kind", "message", "qmi", "at", "reply", "cut")
 
     def __init__(
         self,
@@ -66,12 +128,14 @@ class Received:
         qmi: qmi.QmiMessage | None,
         at: float = 0.0,
         reply: Message | str | None = None,
+        cut: tuple[int, int] | None = None,
     ) -> None:
         self.kind = kind
         self.message = message
         self.qmi = qmi
-        self.at = at  # the ``now`` of the receive_data() call that completed it
+        self.at = at  # the ``now`` of the receive_data() or receive_transfer() call that completed it
         self.reply = reply
+        self.cut = cut
 
     def __repr__(self) -> str:
         return f"Received({self.kind})"
@@ -104,6 +168,8 @@ class Received:
                 "message_id": self.qmi.message_id,
                 "tlvs": [[t, v.hex()] for t, v in self.qmi.tlvs],
             }
+        if self.cut is not None:
+            entry["cut"] = list(self.cut)
         reply = self.reply
         entry["reply"] = reply if reply is None or isinstance(reply, str) else reply.message_type.name
         entry["status"] = (
@@ -148,6 +214,14 @@ class SimModem:
         self._sessions_lost: set[str] = set()  # NOT_OPENED faults already played
         self._splitter = MessageSplitter()
         self._assembler = FragmentAssembler()
+        # USB transfers the host's driver got wrong (receive_transfer(), docs/protocol.md §7.4):
+        self.truncated_transfers = 0  # shorter than their MessageLength: cut
+        self.overlong_transfers = 0  # longer than their MessageLength: bytes after the message
+        self.headerless_transfers = 0  # shorter than an MBIM header
+        # (MessageLength, bytes that arrived) of the message being handled when its transfer
+        # was cut, else None: the CID handlers parse what arrived (SUBSCRIBE_LIST leniently).
+        self.cut: tuple[int, int] | None = None
+        self._cut_partials: dict[tuple[int, int], tuple[int, int]] = {}  # fragmented messages
         self.hostile: Hostile | None = None  # mangles every reply (the ``hostile`` knob, sim/hostile.py)
         if self.faults.hostile is not None:
             from fcc_unlock.sim.hostile import Hostile
@@ -159,6 +233,8 @@ class SimModem:
     # --- bytes in, actions out ----------------------------------------------------
 
     def receive_data(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]:
+        """Bytes of a byte stream (a pty): messages are cut out by MessageLength, and one
+        may span several writes or share one with others."""
         return [action for answer in self.receive_requests(data, now) for action in answer]
 
     def receive_requests(self, data: bytes, now: float = 0.0) -> list[list[Write | HangUp]]:
@@ -184,6 +260,92 @@ class SimModem:
                 break
         return answers
 
+    def receive_transfer(self, data: bytes, now: float = 0.0) -> list[Write | HangUp]:
+        """One USB control transfer (SEND_ENCAPSULATED_COMMAND): one message or one
+        fragment of one, and nothing of it carries over to the next transfer.
+
+        What the host's driver can get wrong (docs/protocol.md §7.4):
+
+        * fewer bytes than MessageLength (cdc-wdm cuts a write at wMaxCommand): counted
+          in ``truncated_transfers``; the message is what arrived, its lengths trimmed to
+          that, and the CID handler parses the information buffer that arrived, marked
+          by ``self.cut`` (SUBSCRIBE_LIST keeps the entries that arrived whole). One
+          that cannot be decoded even so gets FUNCTION_ERROR LENGTH_MISMATCH;
+        * more bytes than MessageLength: counted in ``overlong_transfers``; the bytes
+          after the message are dropped;
+        * fewer bytes than a header: counted in ``headerless_transfers`` and dropped,
+          since without a transaction id nothing can be answered.
+
+        With the ``strict_transfer_length`` knob a transfer that is cut or overlong is
+        answered FUNCTION_ERROR LENGTH_MISMATCH with its transaction id instead.
+        Transfers that are not MBIM at all are ignored, as receive_data() ignores them.
+        """
+        if self.hung_up:
+            return []
+        if len(data) < HEADER_SIZE:
+            self.headerless_transfers += 1
+            return []
+        message_type, length, tid = wire.HEADER.unpack_from(data)
+        if not _plausible(message_type, length):
+            return []
+        cut: tuple[int, int] | None = None
+        if len(data) < length:
+            self.truncated_transfers += 1
+            cut = (length, len(data))
+            data = _with_length(data, len(data))
+        elif len(data) > length:
+            self.overlong_transfers += 1
+            if self.faults.strict_transfer_length:
+                return self._length_mismatch(data[:length], tid, now)
+            data = data[:length]
+        if cut is not None and self.faults.strict_transfer_length:
+            return self._length_mismatch(data, tid, now, cut)
+        key = (message_type, tid)
+        try:
+            whole = self._assembler.add(data, now)
+        except FragmentError as error:
+            self._cut_partials.pop(key, None)
+            return [Write(FunctionError(error.transaction_id, error.code).encode())]
+        if message_type in FRAGMENTED_TYPES:  # at least a fragment header: add() checked
+            total, current = wire.FRAGMENT_HEADER.unpack_from(data, HEADER_SIZE)
+            if current == 0:
+                self._cut_partials.pop(key, None)  # a new message under this TID
+            if total > 1:  # one of several fragments: the message is cut if any of them was
+                if cut is not None:
+                    self._cut_partials.setdefault(key, cut)
+                if whole is not None:
+                    cut = self._cut_partials.pop(key, None)
+        if whole is None:  # the message is not complete yet
+            return []
+        try:
+            message = decode(_trimmed(whole) if cut else whole)
+        except DecodeError:
+            if cut is None:
+                return []  # a real modem ignores what it cannot parse
+            # Cut before what it needs to be decoded at all (the service and CID).
+            return [Write(FunctionError(tid, mbim.ProtocolErrorCode.LENGTH_MISMATCH).encode())]
+        self.cut = cut
+        try:
+            return self._handle_mutated(message, now)
+        finally:
+            self.cut = None
+
+    def _length_mismatch(
+        self, data: bytes, tid: int, now: float, cut: tuple[int, int] | None = None
+    ) -> list[Write | HangUp]:
+        """The strict answer to a transfer whose length is not its MessageLength; the
+        message goes into the transcript when what arrived decodes as a whole one."""
+        reply = FunctionError(tid, mbim.ProtocolErrorCode.LENGTH_MISMATCH)
+        try:
+            message = decode(_trimmed(data) if cut else data)
+        except DecodeError:
+            message = None
+        if message is not None:
+            qmi_request = self._qmi_payload(message)
+            kind = self.kind_of(message, qmi_request)
+            self.transcript.append(Received(kind, message, qmi_request, now, reply, cut))
+        return [Write(reply.encode())]
+
     def _handle_mutated(self, message: Message, now: float) -> list[Write | HangUp]:
         """handle(), then the hostile knob's mutations of its reply (sim/hostile.py)."""
         replies = self.handle(message, now)
@@ -197,7 +359,7 @@ class SimModem:
         model built for it go into ``transcript``."""
         qmi_request = self._qmi_payload(message)
         kind = self.kind_of(message, qmi_request)
-        received = Received(kind, message, qmi_request, now)
+        received = Received(kind, message, qmi_request, now, cut=self.cut)
         self.transcript.append(received)
         actions, received.reply = self._respond(message, qmi_request, kind)
         return actions
@@ -344,9 +506,21 @@ class SimModem:
             try:
                 self.subscriptions = entry.set.parse(command.information_buffer)  # type: ignore[union-attr]
             except DecodeError:
+                if self.cut is not None:
+                    return self._cut_subscribe_list(command)
                 return self.done(command, mbim.Status.INVALID_PARAMETERS)
             return self.done(command, payload=command.information_buffer)
         return self.done(command, mbim.Status.NO_DEVICE_SUPPORT)
+
+    def _cut_subscribe_list(self, command: Command) -> CommandDone:
+        """A SUBSCRIBE_LIST the host's driver cut (docs/protocol.md §7.4): the entries that
+        arrived whole are taken, the cut one dropped, and the answer is success with
+        the list taken, as a modem that keeps working answers."""
+        try:
+            self.subscriptions = whole_subscriptions(command.information_buffer)
+        except DecodeError:
+            return self.done(command, mbim.Status.INVALID_PARAMETERS)
+        return self.done(command, payload=basic_connect.subscribe_list(self.subscriptions))
 
     def reply_with(self, command: Command, entry: mbim_catalog.Cid, **fields: object) -> CommandDone:
         """A successful COMMAND_DONE carrying the catalogue's reply payload built from ``fields``."""
