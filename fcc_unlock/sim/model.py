@@ -3,8 +3,14 @@
 It speaks MBIM with the same codecs the client uses, keeps a real FCC lock (until the
 personality's unlock arrives, Basic Connect RADIO_STATE set ON fails with
 OperationNotAllowed and QMI Set Operating Mode ONLINE with InvalidTransition), and
-records every message it receives in ``transcript`` so tests can check what the
-client really sent.
+records every message it receives, and what it answered, in ``transcript`` so tests
+can check what the client really sent.
+
+Host bytes come in two ways, as the front-ends carry them: ``receive_data()`` takes a
+byte stream (the pty), in which a message may span writes; ``receive_transfer()``
+takes one USB control transfer (the GadgetFS front-end), which is one message or one
+fragment, and a transfer the host's driver cut short is answered from the bytes that
+arrived (docs/protocol.md §7.4).
 """
 
 from __future__ import annotations
