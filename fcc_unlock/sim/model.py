@@ -328,7 +328,7 @@ class SimModem:
         except DecodeError:
             if cut is None:
                 return []  # a real modem ignores what it cannot parse
-            # Cut before what it needs to be decoded at all (the service and CID).
+            # Too little arrived to decode it even so (a COMMAND without its service and CID).
             return [Write(FunctionError(tid, mbim.ProtocolErrorCode.LENGTH_MISMATCH).encode())]
         self.cut = cut
         try:
