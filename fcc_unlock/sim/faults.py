@@ -37,6 +37,15 @@ bMaxOutstandingCommandMessages = 1): each reply comes ``latency`` after the prev
 request's reply or after its own request arrived, whichever is later. Off, requests
 in flight together are worked on at once. The pty front-end applies both.
 
+``strict_transfer_length`` (USB only: the gadget front-end, sim/gadget.py, which feeds
+the model one control transfer at a time) answers a transfer whose length is not its
+MessageLength, one the host's driver cut at wMaxCommand or one with bytes after the
+message, with FUNCTION_ERROR LENGTH_MISMATCH and the transfer's transaction id, as a
+modem that checks lengths would. Off, the modem is lenient: a cut message is what
+arrived, lengths trimmed to it, and its CID handler parses what it can (a cut
+SUBSCRIBE_LIST keeps the entries that arrived whole and is answered success); bytes
+after a message are dropped (docs/protocol.md §7.4). True or False, nothing else.
+
 ``hostile`` (a seed) puts every reply through sim/hostile.py's random mutations, each
 reply mutated with probability ``hostile_rate``; ``hostile_deadline`` (the host's
 timeout) lets some replies be held until just around it.
@@ -94,6 +103,7 @@ class Faults:
         no_sim: bool = False,
         pin_locked: bool = False,
         not_registered: bool = False,
+        strict_transfer_length: bool = False,
     ) -> None:
         self.latency = latency  # seconds before each reply
         self.serial = serial  # one request at a time: latency counts from the last reply (sim/pty.py)
@@ -129,6 +139,10 @@ class Faults:
         self.not_registered = not_registered  # no network in range: Searching, never Home
         if no_sim and pin_locked:
             raise ValueError("no_sim and pin_locked exclude each other: a missing SIM asks for no PIN")
+        # A USB transfer cut short or too long: FUNCTION_ERROR LENGTH_MISMATCH, not leniency.
+        self.strict_transfer_length = strict_transfer_length
+        if not isinstance(strict_transfer_length, bool):
+            raise ValueError(f"strict_transfer_length is true or false, not {strict_transfer_length!r}")
         if fox_service not in FOX_SERVICE_CHOICES:
             raise ValueError(f"fox_service must be one of {FOX_SERVICE_CHOICES}, not {fox_service!r}")
         for kind in (

@@ -27,6 +27,18 @@ wMaxControlMessage = 256 and never sends a transfer larger than that. Replies lo
 than 256 bytes become MBIM fragments, and the host must learn the 256 (cdc-wdm's
 IOCTL_WDM_MAX_COMMAND) to keep its own messages within it.
 
+Each control transfer is one MBIM message or one fragment, so the gadget hands each to
+``SimModem.receive_transfer()``, never to the byte-stream ``receive_data()`` the pty
+uses: nothing of one transfer waits for the next. Not every host keeps within the 256:
+libmbim (mbim-proxy, ModemManager) sends any message up to 4096 bytes in one write,
+and cdc-wdm cuts that write at 256 without telling anyone, so mbim-proxy's 292-byte
+DEVICE_SERVICE_SUBSCRIBE_LIST arrives as 256 bytes. The model counts such a transfer
+(``truncated_transfers`` in the status, beside ``overlong_transfers`` and
+``headerless_transfers``) and answers it as docs/protocol.md §7.4 says: by default
+leniently, from the bytes that arrived; with ``--fault strict_transfer_length=true``
+with FUNCTION_ERROR LENGTH_MISMATCH. The log (stderr) has a line for each transfer,
+``OUT <n> bytes tid <t>`` from the host and ``IN <n> bytes tid <t>`` to it.
+
 A second limit concerns hosts that send the next command before the last is answered
 (MBIM allows several in flight). gadgetfs takes in the data of a control OUT transfer
 before it tells us about the request, and holds one such request: when the next
@@ -187,6 +199,14 @@ def fragment_of(data: bytes) -> list[int] | None:
         return None
     total, index = wire.FRAGMENT_HEADER.unpack_from(data, wire.HEADER.size)
     return [index, total]
+
+
+def transfer_tid(data: bytes) -> int | str:
+    """The transaction id in a transfer's header, for the log; "?" without a header."""
+    if len(data) < wire.HEADER.size:
+        return "?"
+    tid: int = wire.HEADER.unpack_from(data)[2]
+    return tid
 
 
 class Unplugged(Exception):
@@ -389,9 +409,15 @@ class GadgetModem:
     # --- MBIM through the model -----------------------------------------------------
 
     def _command(self, data: bytes) -> None:
+        """One SEND_ENCAPSULATED_COMMAND: a transfer, and so one message or fragment."""
         self.to_modem.append(len(data))
+        self._log(f"OUT {len(data)} bytes tid {transfer_tid(data)}")
         now = time.monotonic()
-        actions = self.modem.receive_data(data, now)
+        cut_before = self.modem.truncated_transfers
+        actions = self.modem.receive_transfer(data, now)
+        if self.modem.truncated_transfers > cut_before:
+            length = wire.HEADER.unpack_from(data)[1]
+            self._log(f"cut by the host: MessageLength {length}, {len(data)} bytes arrived")
         due = now + self.modem.faults.latency
         for action in actions:
             if isinstance(action, HangUp):
@@ -408,6 +434,7 @@ class GadgetModem:
             data = self._ready.pop(0) if self._ready else b""
         if data:
             self.to_host.append({"size": len(data), "fragment": fragment_of(data)})
+            self._log(f"IN {min(len(data), length)} bytes tid {transfer_tid(data)}")
         self._reply(data[:length])
         self._write_status()
 
@@ -468,6 +495,9 @@ class GadgetModem:
             "clients": sorted([service, client_id] for client_id, service in modem.clients.items()),
             "power_cycles": self.power_cycles,
             "power_losses": modem.power_losses,
+            "truncated_transfers": modem.truncated_transfers,
+            "overlong_transfers": modem.overlong_transfers,
+            "headerless_transfers": modem.headerless_transfers,
         }
 
     def _set_state(self, state: str) -> None:

@@ -6,10 +6,13 @@ parts a kernel would otherwise only reject with EINVAL or a silent hang.
 
 from __future__ import annotations
 
+import io
 import json
+import socket
 
 import pytest
 
+from fcc_unlock.mbim import basic_connect
 from fcc_unlock.mbim.constants import BASIC_CONNECT, BasicConnectCid, CommandType
 from fcc_unlock.mbim.messages import Close, CloseDone, Command, CommandDone, Open, OpenDone, decode
 from fcc_unlock.mbim.stream import FragmentAssembler
@@ -142,3 +145,91 @@ def test_without_gadgetfs_it_says_so(capsys, tmp_path):
     assert "gadgetfs mounted" in capsys.readouterr().err
     assert gadget.main(["--gadget-dir", str(tmp_path)]) == 1
     assert "dummy_hcd" in capsys.readouterr().err
+
+
+def subscribe_list_of(size: int, tid: int) -> bytes:
+    """A DEVICE_SERVICE_SUBSCRIBE_LIST of ``size`` bytes (a multiple of 4, from 72)."""
+    cids = tuple(range(1, (size - 48 - 4 - 8 - 20) // 4 + 1))
+    buffer = basic_connect.subscribe_list([(BASIC_CONNECT, cids)])
+    message = Command(
+        tid, BASIC_CONNECT, BasicConnectCid.DEVICE_SERVICE_SUBSCRIBE_LIST, CommandType.SET, buffer
+    )
+    encoded = message.encode()
+    assert len(encoded) == size
+    return encoded
+
+
+def test_each_control_transfer_is_one_message_even_a_cut_one(tmp_path):
+    """cdc-wdm cuts a 292-byte write at 256 (docs/protocol.md §7.4): the gadget answers it
+    and the next request, counts it, and logs every transfer."""
+    status_path, log = tmp_path / "status.json", io.StringIO()
+    modem = gadget.GadgetModem(
+        SimModem(PERSONALITIES["sierra"]()), (0x1199, 0x9079), str(status_path), log=log
+    )
+    modem._command(Open(1, 4096).encode())
+    modem._command(subscribe_list_of(292, 14)[:256])
+    modem._command(Command(15, BASIC_CONNECT, BasicConnectCid.DEVICE_CAPS, CommandType.QUERY).encode())
+    answered = reassemble([data for _, data in modem._outbox])
+    assert [(type(r), r.transaction_id) for r in answered] == [
+        (OpenDone, 1),
+        (CommandDone, 14),
+        (CommandDone, 15),
+    ]
+    assert [getattr(r, "status", None) for r in answered] == [0, 0, 0]
+    status = json.loads(status_path.read_text())
+    assert (status["truncated_transfers"], status["overlong_transfers"], status["headerless_transfers"]) == (
+        1,
+        0,
+        0,
+    )
+    assert status["to_modem"] == [16, 256, 48]
+    assert status["transcript"][1]["cut"] == [292, 256]
+    lines = [line.split("] ", 1)[1] for line in log.getvalue().splitlines()]
+    assert lines == [
+        "OUT 16 bytes tid 1",
+        "OUT 256 bytes tid 14",
+        "cut by the host: MessageLength 292, 256 bytes arrived",
+        "OUT 48 bytes tid 15",
+    ]
+
+
+def test_requests_and_replies_through_a_fake_ep0():
+    """_setup() reads SEND_ENCAPSULATED_COMMAND's data from ep0 and writes a reply transfer
+    to it for GET_ENCAPSULATED_RESPONSE; a socket pair stands in for gadgetfs's ep0,
+    one packet a transfer."""
+    log = io.StringIO()
+    modem = gadget.GadgetModem(SimModem(PERSONALITIES["sierra"]()), (0x1199, 0x9079), log=log)
+    host, device = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    out_class, in_class = 0x21, 0xA1  # class requests to the interface, host-to-device and back
+    with host, device:
+        modem._ep0 = device.fileno()
+
+        def send(data: bytes) -> None:
+            host.send(data)
+            modem._setup(out_class, gadget.SEND_ENCAPSULATED_COMMAND, 0, 0, len(data))
+
+        def fetch() -> bytes:
+            with modem._cond:  # what the notify thread does once a reply is due
+                modem._ready += [data for _, data in modem._outbox]
+                modem._outbox.clear()
+            modem._setup(in_class, gadget.GET_ENCAPSULATED_RESPONSE, 0, 0, 4096)
+            return host.recv(4096)
+
+        send(Open(7, 64).encode())  # a small limit: the DEVICE_CAPS reply comes in fragments
+        assert decode(fetch()) == OpenDone(7, 0)
+        send(Command(8, BASIC_CONNECT, BasicConnectCid.DEVICE_CAPS, CommandType.QUERY).encode())
+        transfers = [fetch()]
+        while gadget.fragment_of(transfers[-1]) not in (None, [len(transfers) - 1, len(transfers)]):
+            transfers.append(fetch())
+        (caps,) = reassemble(transfers)
+        assert isinstance(caps, CommandDone) and (caps.transaction_id, caps.status) == (8, 0)
+        assert all(len(t) <= 64 for t in transfers) and len(transfers) > 1
+        modem._ep0 = -1
+    lines = [line.split("] ", 1)[1] for line in log.getvalue().splitlines()]
+    assert lines == [
+        "OUT 16 bytes tid 7",
+        "IN 16 bytes tid 7",
+        "OUT 48 bytes tid 8",
+        *[f"IN {len(t)} bytes tid 8" for t in transfers],
+    ]
+    assert [entry["size"] for entry in modem.status()["to_host"]] == [16, *map(len, transfers)]  # type: ignore[union-attr]
