@@ -203,7 +203,19 @@ class Received:
         )
         if self.qmi is not None:
             entry["qmi_error"] = self._qmi_error()
+            entry["qmi_reply_tlvs"] = self._qmi_reply_tlvs()
         return entry
+
+    def _qmi_reply_tlvs(self) -> list[list[object]] | None:
+        """The TLVs of the QMI response the reply carried (a CTL allocation's client id
+        is in its TLV 0x01); None if it carried none."""
+        reply = self.reply
+        if not isinstance(reply, CommandDone) or reply.status != mbim.Status.NONE:
+            return None
+        try:
+            return [[t, v.hex()] for t, v in qmi.decode(reply.information_buffer).tlvs]
+        except qmi.DecodeError:
+            return None
 
     def _qmi_error(self) -> str | None:
         """The QMI error of the QMI response the reply carried; None if it carried none."""

@@ -103,6 +103,9 @@ def test_a_qmi_exchange_with_a_qmi_error():
     assert allocated["kind"] == "qmi-allocate"
     assert (allocated["status"], allocated["qmi_error"]) == ("Success (0)", "None (0)")
     assert set(allocated["qmi"]) == {"service", "client_id", "tid", "message_id", "tlvs"}  # as before
+    # The client id granted, in the response's allocation TLV (the VM test counts them).
+    granted = dict(allocated["qmi_reply_tlvs"])  # type: ignore[arg-type]
+    assert granted[0x01] == bytes([Service.DMS, 1]).hex()
     # The unlock request from a client id nobody allocated: MBIM succeeds, QMI does not.
     modem.receive_data(qmi_request(3, catalog.build(catalog.SET_FCC_AUTHENTICATION, 77, 2)))
     entry = last(modem)

@@ -228,10 +228,15 @@ def entries(plug):
     return (plug.status() or {}).get("transcript", [])
 
 
+def status_name(entry):
+    """The MBIM status the modem answered, as libmbim names it ('Success (0)' -> Success)."""
+    return (entry.get("status") or entry.get("function_error") or "none").split(" ")[0]
+
+
 def radio_sets(transcript):
     """(index, MBIM status) of every Basic Connect RADIO_STATE set."""
     return [
-        (i, e.get("status"))
+        (i, status_name(e))
         for i, e in enumerate(transcript)
         if e["kind"] == "radio-state" and e.get("command_type") == "set"
     ]
@@ -255,14 +260,19 @@ def our_session_first(transcript, session):
 
 
 def clients_of(transcript):
-    """QMI client ids granted and released, in order, from the modem's answers."""
+    """QMI client ids granted and released, in order, from the modem's answers: each a
+    (service, client id) pair, from the allocation TLV 0x01 of the response."""
     granted, released = [], []
     for e in transcript:
-        qmi = e.get("qmi") or {}
-        if e["kind"] == "qmi-allocate" and e.get("qmi_error") == 0 and "granted" in qmi:
-            granted.append(tuple(qmi["granted"]))
-        if e["kind"] == "qmi-release" and e.get("qmi_error") == 0 and "released" in qmi:
-            released.append(tuple(qmi["released"]))
+        if e["kind"] not in ("qmi-allocate", "qmi-release") or not (e.get("qmi_error") or "").startswith(
+            "None"
+        ):
+            continue
+        tlvs = dict(e.get("qmi_reply_tlvs") or [])
+        if "01" not in {f"{t:02x}" for t in tlvs}:
+            continue
+        pair = tuple(bytes.fromhex(tlvs[1])[:2])
+        (granted if e["kind"] == "qmi-allocate" else released).append(pair)
     return granted, released
 
 
