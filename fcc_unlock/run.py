@@ -46,7 +46,7 @@ class RunResult:
     """What one run of one port came to: the fields an unlock (Outcome) and a status
     survey (survey.Report) share, and how a failure is recorded."""
 
-    __slots__ = ("device", "ids", "method", "exit_code", "reason", "elapsed", "warnings")
+    __slots__ = ("device", "ids", "method", "exit_code", "reason", "elapsed", "warnings", "twin")
 
     def __init__(self, device: str, method: str | None, ids: str | None = None) -> None:
         self.device = device
@@ -56,6 +56,7 @@ class RunResult:
         self.reason = ""
         self.elapsed = 0.0
         self.warnings: list[str] = []  # what went wrong around the run, not in it
+        self.twin = False  # the modem's other udev event's run had unlocked it (once_per_plug)
 
     @classmethod
     def failed(
@@ -132,6 +133,7 @@ def unlock(
     udev: bool = False,
     key: Key | None = None,
     occasion: str = "manual",
+    once_per_plug: str | None = None,
 ) -> Outcome:
     """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
@@ -139,7 +141,11 @@ def unlock(
     radio on and check it came on (for systems without ModemManager, which does that
     itself). ``key``: the per-OEM key a KEYED method needs (host/keys.py chooses one
     when not given). ``occasion`` (session.OCCASIONS): why this run, which decides
-    the questions an MBIM method asks (docs/architecture.md §6).
+    the questions an MBIM method asks (docs/architecture.md §6). ``once_per_plug``
+    (host/sysfs.plug_in_of(), with ``lock_dir``): the udev rule runs on both of a USB
+    MBIM modem's events, and whichever run holds the lock second finds the first one's
+    unlock of this plug-in noted there and leaves the modem alone (``twin``;
+    docs/modemmanager.md §4.2).
     """
 
     if ids is None:
@@ -196,7 +202,10 @@ def unlock(
         port_type=METHOD_PORTS.get(method, "MBIM"),
         occasion=occasion,
         prepare=prepare,
+        once_per_plug=once_per_plug,
     )
+    if outcome.twin:
+        outcome.result = UNLOCKED_BY_TWIN
     return outcome
 
 
@@ -212,6 +221,7 @@ def run_into(
     port_type: str = "MBIM",
     occasion: str = "manual",
     prepare: Callable[[], None] | None = None,
+    once_per_plug: str | None = None,
 ) -> T | None:
     """``work`` in a session on ``result.device`` (with_session()), and how it ended
     recorded in ``result``: its exit status, reason, warnings and time. Returns what
@@ -233,8 +243,11 @@ def run_into(
             port_type=port_type,
             occasion=occasion,
             prepare=prepare,
+            once_per_plug=once_per_plug,
         )
         result.exit_code = ExitCode.OK
+    except UnlockedByTwin:
+        result.exit_code, result.twin = ExitCode.OK, True
     except FccUnlockError as error:
         result.fail(error)
     result.elapsed = clock() - start
@@ -255,6 +268,7 @@ def with_session(
     port_type: str = "MBIM",
     occasion: str = "manual",
     prepare: Callable[[], None] | None = None,
+    once_per_plug: str | None = None,
 ) -> T:
     """Open ``device``, run ``work`` in one session, end it, close the port.
 
@@ -268,7 +282,9 @@ def with_session(
     lock (lock.py) from before opening the port until after closing it. ``udev``: run
     by the udev rule, where a proxy we cannot trust is passed by (open_transport()).
     ``warn`` hears what the run went on without (the lock, the proxy).
-    FccUnlockError from any step propagates.
+    ``once_per_plug``: as for unlock(); then a plug-in already unlocked raises
+    UnlockedByTwin without opening the port, and a successful ``work`` is noted in
+    the lock for the twin. FccUnlockError from any step propagates.
     """
 
     checked = check_port(device, port_type)
@@ -276,33 +292,99 @@ def with_session(
     work_deadline = hard_deadline - cleanup_reserve(timeout)
     lock = take_lock(checked.path, work_deadline, lock_dir, trace, warn) if lock_dir is not None else None
     try:
-        if port_type != "MBIM":
-            return _serial_session(
-                device, port_type, checked, work_deadline, hard_deadline, work, trace, clock
-            )
-        with open_transport(device, transport, work_deadline, trace, checked, udev, warn) as port:
-            if trace is not None:
-                trace(
-                    "note",
-                    f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
-                    f" ({port.max_control_transfer_source})",
-                )
-            from fcc_unlock.session import MbimSession
-
-            session = MbimSession(
-                port,
-                deadline=work_deadline,
-                cleanup_deadline=hard_deadline,
-                clock=clock,
-                trace=trace,
-                occasion=occasion,
-                while_opening=prepare,
-            )
-            with session:
-                return work(session)
+        if once_per_plug is not None and lock is not None:
+            if plug_in_unlocked(lock.noted(), once_per_plug, boot_clock()):
+                if trace is not None:
+                    trace("note", f"{once_per_plug} was unlocked by the run on its other port's event")
+                raise UnlockedByTwin
+        value = _session(
+            device,
+            checked,
+            work_deadline,
+            hard_deadline,
+            work,
+            trace,
+            clock,
+            transport,
+            udev,
+            warn,
+            port_type,
+            occasion,
+            prepare,
+        )
+        if once_per_plug is not None and lock is not None:
+            lock.note(f"{once_per_plug} unlocked at {boot_clock():.6f}")
+        return value
     finally:
         if lock is not None:
             lock.release()
+
+
+class UnlockedByTwin(Exception):
+    """with_session() found this plug-in unlocked by the run on its other port."""
+
+
+# The twin run's result (with_session's once_per_plug), and how long a note counts: the
+# other event of the same plug-in comes within one udev run's deadline.
+UNLOCKED_BY_TWIN = "unlocked by the run on the modem's other port"
+TWIN_SECONDS = 30.0
+
+
+def boot_clock() -> float:
+    """Seconds since boot, suspend included: the clock two processes' notes share."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+def plug_in_unlocked(noted: str, plug_in: str, now: float) -> bool:
+    """Whether ``noted`` (what the lock's last holder left) says ``plug_in`` was
+    unlocked less than TWIN_SECONDS ago."""
+    head, sep, when = noted.rpartition(" unlocked at ")
+    if not sep or head != plug_in:
+        return False
+    try:
+        return -0.001 <= now - float(when) < TWIN_SECONDS  # the note is rounded to 1 µs
+    except ValueError:
+        return False
+
+
+def _session(
+    device: str,
+    checked: CheckedPort,
+    work_deadline: float,
+    hard_deadline: float,
+    work: Callable[[MbimSession], T],
+    trace: Tracer,
+    clock: Callable[[], float],
+    transport: str,
+    udev: bool,
+    warn: Callable[[str], None] | None,
+    port_type: str,
+    occasion: str,
+    prepare: Callable[[], None] | None,
+) -> T:
+    """with_session()'s session itself, under the lock."""
+    if port_type != "MBIM":
+        return _serial_session(device, port_type, checked, work_deadline, hard_deadline, work, trace, clock)
+    with open_transport(device, transport, work_deadline, trace, checked, udev, warn) as port:
+        if trace is not None:
+            trace(
+                "note",
+                f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
+                f" ({port.max_control_transfer_source})",
+            )
+        from fcc_unlock.session import MbimSession
+
+        session = MbimSession(
+            port,
+            deadline=work_deadline,
+            cleanup_deadline=hard_deadline,
+            clock=clock,
+            trace=trace,
+            occasion=occasion,
+            while_opening=prepare,
+        )
+        with session:
+            return work(session)
 
 
 def _serial_session(

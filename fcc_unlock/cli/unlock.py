@@ -15,11 +15,26 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from fcc_unlock.cli.args import Args
 
+NET_CLASS = "/sys/class/net/"  # the rule names a network interface so (docs/modemmanager.md §4.2)
+
 
 def command(args: Args) -> int:
 
     log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
     method, ids = args.method, args.ids
+    if args.device.startswith(NET_CLASS):
+        # The rule's run on a USB MBIM modem's network interface: the same unlock, through
+        # the cdc-wdm node beside it, so that ModemManager hears of neither port before
+        # it is done (docs/modemmanager.md §4.2).
+        from fcc_unlock.host.sysfs import control_port_of_net
+
+        node = control_port_of_net(args.device)
+        if node is None:
+            reason = f"{args.device}: no cdc-wdm control port beside this network interface"
+            return report(
+                Outcome.failed(args.device, method, ids, ExitCode.UNSUPPORTED, reason), log, args.json
+            )
+        args.device = node
     if method is None:
         try:
             # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
@@ -36,6 +51,11 @@ def command(args: Args) -> int:
         # One of a USB modem's other serial ports: its first one does the unlock.
         log.result(f"{os.path.basename(device)}: left to the modem's first serial port", True)
         return ExitCode.OK
+    once_per_plug = None
+    if args.udev:
+        from fcc_unlock.host.sysfs import plug_in_of
+
+        once_per_plug = plug_in_of(device)
     with watchdog(args.timeout):
         trace = log.trace if args.verbose else None
         outcome = unlock(
@@ -50,7 +70,10 @@ def command(args: Args) -> int:
             udev=args.udev,
             key=args.key,
             occasion="hotplug" if args.udev else "manual",
+            once_per_plug=once_per_plug,
         )
+    if outcome.twin and not (args.verbose or args.json):
+        return ExitCode.OK  # one result line per plug-in: the run that unlocked logged it
     return report(outcome, log, args.json)
 
 
