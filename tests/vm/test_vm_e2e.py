@@ -26,10 +26,20 @@ real cdc_mbim and cdc_wdm bind it, the real systemd-udevd runs the rule, and the
   fcc_unlock.modemmanager enable``, ``apt-get purge`` leaves the file tree as it was
   before the install (no links, no directories, no files of ours).
 
+A second boot of the same image (``e2e=mm``, guest_mm.py, MM_CHECKS) runs Debian's
+ModemManager and checks, for a Sierra, a Foxconn and a Quectel modem, that it enables
+the locked modem after the rule's unlock (and again after a power loss), after our
+dispatcher's and after its own script's, and cannot without any; its timing table is
+printed at the end of the run (tests/vm/conftest.py) and kept in the README.
+
 The kernel and root file system are cached in $FCC_UNLOCK_VM_WORK (default
-.cache/vm-work): about a minute to build from nothing, then 20-30 s a run. Needs root,
-apt, qemu-system-x86, debootstrap and cpio on an amd64 Debian: skipped without them,
-except in CI (FCC_UNLOCK_CI=1), where that is a failure.
+.cache/vm-work): about a minute and a half to build from nothing. The image is built
+and both boots started in the background as soon as the session knows it runs a VM
+test (tests/vm/conftest.py), one CPU each, so they overlap the other folders' tests;
+the ModemManager boot, the longer, takes about five minutes. Needs root, apt,
+qemu-system-x86, debootstrap and cpio on an amd64 Debian, and ModemManager main's
+dispatcher scripts ($FCC_UNLOCK_PEERS): skipped without them, except in CI
+(FCC_UNLOCK_CI=1), where that is a failure.
 """
 
 from __future__ import annotations
