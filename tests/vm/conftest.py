@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from fcc_unlock_tests import *  # noqa: F403 (tests import ROOT, IN_CI from "conftest")
 
 
 def _vm_module():
