@@ -56,7 +56,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import select
 import signal
 import struct
 import sys
@@ -213,6 +212,10 @@ class Unplugged(Exception):
     """Stop serving: the modem leaves the bus."""
 
 
+class PowerLoss(Exception):
+    """The modem loses power: off the bus, and back on FCC-locked (power_cycle())."""
+
+
 class GadgetModem:
     """A SimModem on the device side of a USB controller, through GadgetFS."""
 
@@ -245,7 +248,6 @@ class GadgetModem:
         self._cond = threading.Condition()
         self.power_cycles = 0  # power_cycle() requests played
         self._power_cycle_requested = False
-        self._wakeup = os.pipe()  # power_cycle() -> serve()
         self._check_faults(modem.faults)
 
     @staticmethod
@@ -281,9 +283,9 @@ class GadgetModem:
             self._unplug()
 
     def power_cycle(self) -> None:
-        """Ask serve() for a power loss (safe from a signal handler: one byte to a pipe)."""
+        """A power loss, from the SIGUSR1 handler: interrupts serve()'s read of ep0."""
         self._power_cycle_requested = True
-        os.write(self._wakeup[1], b"p")
+        raise PowerLoss
 
     def _plug_in(self) -> None:
         chip = self._controller()
@@ -298,25 +300,23 @@ class GadgetModem:
         threading.Thread(target=self._announce, name="gadget-notify", daemon=True).start()
 
     def _serve_until_unplugged(self) -> None:
-        while not self.modem.hung_up:
-            ready, _, _ = select.select([self._ep0, self._wakeup[0]], [], [])
-            if self._wakeup[0] in ready:
-                os.read(self._wakeup[0], 64)
-                if self._power_cycle_requested:
-                    return
-            if self._ep0 not in ready:
-                continue
-            try:
-                data = os.read(self._ep0, GADGETFS_EVENT.size * 8)
-                for offset in range(0, len(data) - GADGETFS_EVENT.size + 1, GADGETFS_EVENT.size):
-                    self._event(data[offset : offset + GADGETFS_EVENT.size])
-            except OSError as error:
-                if error.errno != errno.EIDRM:
-                    raise
-                # A new control request came before we had answered the last one.
-                self.overrun += 1
-                self._log("control request lost: the next one arrived before it was read (EIDRM)")
-                self._write_status()
+        # A blocking read, nothing in between: the gadget must take each control request
+        # before the host sends the next (see the module docstring), so no select().
+        try:
+            while not self.modem.hung_up:
+                try:
+                    data = os.read(self._ep0, GADGETFS_EVENT.size * 8)
+                    for offset in range(0, len(data) - GADGETFS_EVENT.size + 1, GADGETFS_EVENT.size):
+                        self._event(data[offset : offset + GADGETFS_EVENT.size])
+                except OSError as error:
+                    if error.errno != errno.EIDRM:
+                        raise
+                    # A new control request came before we had answered the last one.
+                    self.overrun += 1
+                    self._log("control request lost: the next one arrived before it was read (EIDRM)")
+                    self._write_status()
+        except PowerLoss:
+            pass  # serve() takes the modem off the bus and back
 
     def _controller(self) -> str:
         try:
