@@ -46,7 +46,7 @@ class RunResult:
     """What one run of one port came to: the fields an unlock (Outcome) and a status
     survey (survey.Report) share, and how a failure is recorded."""
 
-    __slots__ = ("device", "ids", "method", "exit_code", "reason", "elapsed", "warnings", "twin")
+    __slots__ = ("device", "ids", "method", "exit_code", "reason", "elapsed", "warnings")
 
     def __init__(self, device: str, method: str | None, ids: str | None = None) -> None:
         self.device = device
@@ -56,7 +56,6 @@ class RunResult:
         self.reason = ""
         self.elapsed = 0.0
         self.warnings: list[str] = []  # what went wrong around the run, not in it
-        self.twin = False  # the modem's other udev event's run had unlocked it (once_per_plug)
 
     @classmethod
     def failed(
@@ -142,9 +141,9 @@ def unlock(
     itself). ``key``: the per-OEM key a KEYED method needs (host/keys.py chooses one
     when not given). ``occasion`` (session.OCCASIONS): why this run, which decides
     the questions an MBIM method asks (docs/architecture.md §6). ``once_per_plug``
-    (host/sysfs.plug_in_of(), with ``lock_dir``): the udev rule runs on both of a USB
-    MBIM modem's events, and whichever run holds the lock second finds the first one's
-    unlock of this plug-in noted there and leaves the modem alone (``twin``;
+    (host/sysfs.plug_in_of(), with ``lock_dir``): the udev run on a USB MBIM modem's
+    node notes in the modem's lock how its unlock of this plug-in ended, for the run on
+    the modem's network interface, which waits for it (wait_for_unlock();
     docs/modemmanager.md §4.2).
     """
 
@@ -204,8 +203,6 @@ def unlock(
         prepare=prepare,
         once_per_plug=once_per_plug,
     )
-    if outcome.twin:
-        outcome.result = UNLOCKED_BY_TWIN
     return outcome
 
 
@@ -246,8 +243,6 @@ def run_into(
             once_per_plug=once_per_plug,
         )
         result.exit_code = ExitCode.OK
-    except UnlockedByTwin:
-        result.exit_code, result.twin = ExitCode.OK, True
     except FccUnlockError as error:
         result.fail(error)
     result.elapsed = clock() - start
@@ -282,9 +277,8 @@ def with_session(
     lock (lock.py) from before opening the port until after closing it. ``udev``: run
     by the udev rule, where a proxy we cannot trust is passed by (open_transport()).
     ``warn`` hears what the run went on without (the lock, the proxy).
-    ``once_per_plug``: as for unlock(); then a plug-in already unlocked raises
-    UnlockedByTwin without opening the port, and a successful ``work`` is noted in
-    the lock for the twin. FccUnlockError from any step propagates.
+    ``once_per_plug``: as for unlock(); how the work ended is noted in the lock for
+    wait_for_unlock(). FccUnlockError from any step propagates.
     """
 
     checked = check_port(device, port_type)
@@ -292,26 +286,26 @@ def with_session(
     work_deadline = hard_deadline - cleanup_reserve(timeout)
     lock = take_lock(checked.path, work_deadline, lock_dir, trace, warn) if lock_dir is not None else None
     try:
-        if once_per_plug is not None and lock is not None:
-            if plug_in_unlocked(lock.noted(), once_per_plug, boot_clock()):
-                if trace is not None:
-                    trace("note", f"{once_per_plug} was unlocked by the run on its other port's event")
-                raise UnlockedByTwin
-        value = _session(
-            device,
-            checked,
-            work_deadline,
-            hard_deadline,
-            work,
-            trace,
-            clock,
-            transport,
-            udev,
-            warn,
-            port_type,
-            occasion,
-            prepare,
-        )
+        try:
+            value = _session(
+                device,
+                checked,
+                work_deadline,
+                hard_deadline,
+                work,
+                trace,
+                clock,
+                transport,
+                udev,
+                warn,
+                port_type,
+                occasion,
+                prepare,
+            )
+        except BaseException:
+            if once_per_plug is not None and lock is not None:
+                lock.note(f"{once_per_plug} failed at {boot_clock():.6f}")  # the waiter stops
+            raise
         if once_per_plug is not None and lock is not None:
             lock.note(f"{once_per_plug} unlocked at {boot_clock():.6f}")
         return value
@@ -320,13 +314,8 @@ def with_session(
             lock.release()
 
 
-class UnlockedByTwin(Exception):
-    """with_session() found this plug-in unlocked by the run on its other port."""
-
-
-# The twin run's result (with_session's once_per_plug), and how long a note counts: the
-# other event of the same plug-in comes within one udev run's deadline.
-UNLOCKED_BY_TWIN = "unlocked by the run on the modem's other port"
+# How long a note counts: the network interface's event comes within one udev run's
+# deadline of the node's.
 TWIN_SECONDS = 30.0
 
 
@@ -335,16 +324,47 @@ def boot_clock() -> float:
     return time.clock_gettime(time.CLOCK_BOOTTIME)
 
 
-def plug_in_unlocked(noted: str, plug_in: str, now: float) -> bool:
-    """Whether ``noted`` (what the lock's last holder left) says ``plug_in`` was
-    unlocked less than TWIN_SECONDS ago."""
-    head, sep, when = noted.rpartition(" unlocked at ")
-    if not sep or head != plug_in:
-        return False
+def plug_in_noted(noted: str, plug_in: str, now: float) -> str | None:
+    """What ``noted`` (what the lock's last holder left) says of ``plug_in`` less than
+    TWIN_SECONDS ago: "unlocked", "failed", or None."""
+    head, _, when = noted.rpartition(" at ")
+    name, _, outcome = head.rpartition(" ")
+    if name != plug_in or outcome not in ("unlocked", "failed"):
+        return None
     try:
-        return -0.001 <= now - float(when) < TWIN_SECONDS  # the note is rounded to 1 µs
+        fresh = -0.001 <= now - float(when) < TWIN_SECONDS  # the note is rounded to 1 µs
     except ValueError:
-        return False
+        return None
+    return outcome if fresh else None
+
+
+def wait_for_unlock(
+    device: str, plug_in: str, timeout: float, lock_dir: str, clock: Callable[[], float] = time.monotonic
+) -> str | None:
+    """The udev rule's run on a USB MBIM modem's network interface (docs/modemmanager.md
+    §4.2): hold that event back until the run on the modem's cdc-wdm node has noted an
+    outcome for ``plug_in`` in the modem's lock ("unlocked", "failed"); None if none
+    came within ``timeout``. It never talks to the modem: one run does the unlock."""
+    from fcc_unlock.errors import Busy
+    from fcc_unlock.host.lock import DeviceLock, LockUnavailable, device_key
+
+    deadline = clock() + timeout
+    lock = DeviceLock(device_key(device), lock_dir, clock=clock)
+    while True:
+        try:
+            lock.acquire(min(deadline, clock() + 0.1))  # held by the unlock while it works
+        except Busy:
+            pass
+        except LockUnavailable:
+            return None  # no lock, no note: nothing to wait for
+        else:
+            outcome = plug_in_noted(lock.noted(), plug_in, boot_clock())
+            lock.release()
+            if outcome is not None:
+                return outcome
+        if clock() >= deadline:
+            return None
+        time.sleep(0.02)  # the node's run has not begun: its event is still queued
 
 
 def _session(

@@ -23,10 +23,10 @@ def command(args: Args) -> int:
     log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
     method, ids = args.method, args.ids
     if args.device.startswith(NET_CLASS):
-        # The rule's run on a USB MBIM modem's network interface: the same unlock, through
-        # the cdc-wdm node beside it, so that ModemManager hears of neither port before
-        # it is done (docs/modemmanager.md §4.2).
-        from fcc_unlock.host.sysfs import control_port_of_net
+        # A USB MBIM modem's network interface: its cdc-wdm node is the port. From the
+        # udev rule, wait for the node's own run instead, so that ModemManager hears of
+        # neither port before the unlock is done (docs/modemmanager.md §4.2).
+        from fcc_unlock.host.sysfs import control_port_of_net, plug_in_of
 
         node = control_port_of_net(args.device)
         if node is None:
@@ -34,6 +34,9 @@ def command(args: Args) -> int:
             return report(
                 Outcome.failed(args.device, method, ids, ExitCode.UNSUPPORTED, reason), log, args.json
             )
+        plug_in = plug_in_of(node)
+        if args.udev and plug_in is not None:
+            return wait_for_node(args, node, plug_in, log)
         args.device = node
     if method is None:
         try:
@@ -72,9 +75,20 @@ def command(args: Args) -> int:
             occasion="hotplug" if args.udev else "manual",
             once_per_plug=once_per_plug,
         )
-    if outcome.twin and not (args.verbose or args.json):
-        return ExitCode.OK  # one result line per plug-in: the run that unlocked logged it
     return report(outcome, log, args.json)
+
+
+def wait_for_node(args: Args, node: str, plug_in: str, log: Log) -> int:
+    """The rule's run on the network interface: done once the node's run noted how its
+    unlock ended, which that run logs; only a wait in vain gets a line of its own."""
+    from fcc_unlock.run import wait_for_unlock
+
+    ended = wait_for_unlock(node, plug_in, args.timeout, lock_dir())
+    if ended is not None:
+        log.trace("note", f"{plug_in}: the unlock on {node} {ended}")
+        return ExitCode.OK
+    reason = f"{args.device}: no unlock of {plug_in} on {node} ended within {args.timeout:g} s"
+    return report(Outcome.failed(node, args.method, args.ids, ExitCode.TIMEOUT, reason), log, args.json)
 
 
 def is_trigger_port(device: str) -> bool:

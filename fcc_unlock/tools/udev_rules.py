@@ -15,8 +15,8 @@ another table or for another program (stale: regenerate) from one edited by hand
 Each modem of the table whose method this version can run gets one line that runs
 ``fcc-unlock --udev --method M --ids V:P $devnode`` when the port its method speaks on
 is added: USB modems by their cdc-wdm node (driver cdc_mbim) and their network
-interface (``/sys/class/net/$name``: unlocked through the cdc-wdm node beside it, once
-per plug-in, docs/modemmanager.md §4.2), PCI modems by their wwan
+interface (``/sys/class/net/$name``: that run waits for the unlock on the cdc-wdm node
+beside it, docs/modemmanager.md §4.2), PCI modems by their wwan
 port of the method's type (MBIM, the first AT port, XMMRPC), matched on the PCI
 function's ids (and subsystem ids where the table needs them, most specific first), so
 each modem triggers once (docs/devices.md §2). ``reported`` entries run only where the
@@ -53,7 +53,8 @@ RULES_DIRS = (
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
 USB_NET = "fcc_unlock_usb_net"
-NET_PORT = "/sys/class/net/$name"  # the program unlocks through the cdc-wdm node beside it
+NET_PORT = "/sys/class/net/$name"  # the program waits for the unlock on the node beside it
+NICE = "/usr/bin/nice -n 19 "
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"
 OPT_IN = "FCC_UNLOCK_REPORTED"  # set to 1 by the machine's own rule to run reported entries
@@ -81,7 +82,10 @@ def check_program(program: str) -> str:
 
 
 def run_key(program: str, device: Device, port: str = "$devnode") -> str:
-    return f'RUN+="{program} --udev --method {device.method} --ids {device.ids} {port}"'
+    # The interface's run only waits for the node's (docs/modemmanager.md §4.2), at the
+    # lowest priority: its start must not take the CPU from the unlock it waits for.
+    waiter = NICE if port == NET_PORT else ""
+    return f'RUN+="{waiter}{program} --udev --method {device.method} --ids {device.ids} {port}"'
 
 
 def usb_match(device: Device) -> str:
@@ -181,9 +185,9 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     if USB in present:
         lines += [
             f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"',
-            "# Its network interface too: ModemManager hears of either port only once the",
-            "# unlock is done; the run that gets the modem's lock second finds the unlock",
-            "# noted there and does nothing (docs/modemmanager.md §4.2).",
+            "# Its network interface too: that run waits until the node's run has noted in the",
+            "# modem's lock how the unlock ended, so ModemManager hears of neither port",
+            "# before (docs/modemmanager.md §4.2).",
             f'SUBSYSTEM=="net", DRIVERS=="cdc_mbim", GOTO="{USB_NET}"',
         ]
     if USB_SERIAL in present:

@@ -305,4 +305,3 @@ def challenge_response(challenge: int, key: bytes) -> int:
     (docs/xmmrpc.md §4); the caller sends it big-endian, as every asn_int4."""
     digest = sha256(challenge.to_bytes(4, "little") + key)
     return int.from_bytes(digest[:4], "little")
-

@@ -1,7 +1,7 @@
-"""A USB MBIM modem's two udev events (docs/modemmanager.md §4.2): the rule runs on the
-cdc-wdm node and on the network interface, and whichever run takes the modem's lock
-second finds the first one's unlock of this plug-in noted in the lock and leaves the
-modem alone, so the modem is unlocked once and both events wait for it."""
+"""A USB MBIM modem's two udev events (docs/modemmanager.md §4.2): the rule's run on the
+cdc-wdm node unlocks and notes in the modem's lock how it ended for this plug-in; the
+run on the network interface waits for that note, so both events reach ModemManager
+only after the unlock, and only one run talks to the modem."""
 
 from __future__ import annotations
 
@@ -67,16 +67,32 @@ def test_a_note_is_read_back_by_the_next_holder_only(tmp_path):
 
 def test_a_note_counts_for_its_plug_in_and_for_a_short_while():
     note = f"{PLUG} unlocked at 100.000"
-    assert runner.plug_in_unlocked(note, PLUG, 101.0)
-    assert not runner.plug_in_unlocked(note, "usb 2:8", 101.0)  # re-plugged since
-    assert not runner.plug_in_unlocked(note, PLUG, 100.0 + runner.TWIN_SECONDS)  # a later trigger
-    assert not runner.plug_in_unlocked(note, PLUG, 99.0)  # from before a clock we cannot trust
-    for junk in ("", "unlocked at", f"{PLUG} unlocked at soon", "\x00" * 40):
-        assert not runner.plug_in_unlocked(junk, PLUG, 101.0)
+    assert runner.plug_in_noted(note, PLUG, 101.0) == "unlocked"
+    assert runner.plug_in_noted(f"{PLUG} failed at 100.000", PLUG, 101.0) == "failed"
+    assert runner.plug_in_noted(note, "usb 2:8", 101.0) is None  # re-plugged since
+    assert runner.plug_in_noted(note, PLUG, 100.0 + runner.TWIN_SECONDS) is None  # a later trigger
+    assert runner.plug_in_noted(note, PLUG, 99.0) is None  # from before a clock we cannot trust
+    for junk in ("", "unlocked at", f"{PLUG} unlocked at soon", f"{PLUG} sang at 100.0", "\x00" * 40):
+        assert runner.plug_in_noted(junk, PLUG, 101.0) is None
 
 
 def unlock(sim, lock_dir, plug=PLUG):
     return runner.unlock(sim.path, "sierra", 5.0, lock_dir=lock_dir, occasion="hotplug", once_per_plug=plug)
+
+
+def noted(sim, lock_dir):
+    lock = DeviceLock(runner_key(sim.path), lock_dir)
+    lock.acquire(1e9)
+    try:
+        return lock.noted()
+    finally:
+        lock.release()
+
+
+def runner_key(path):
+    from fcc_unlock.host.lock import device_key
+
+    return device_key(path)
 
 
 def kinds(modem, sim):
@@ -84,50 +100,48 @@ def kinds(modem, sim):
         return [received.kind for received in modem.transcript]
 
 
-def test_the_second_run_of_a_plug_in_leaves_the_modem_alone(tmp_path):
+def test_the_nodes_run_notes_how_its_unlock_ended(tmp_path):
     modem = SimModem(PERSONALITIES["sierra"]())
     with PtyModem(modem) as sim:
-        first = unlock(sim, str(tmp_path))
-        assert first.ok and not first.twin and first.result == "unlocked"
-        second = unlock(sim, str(tmp_path))
-        assert second.ok and second.twin and second.result == runner.UNLOCKED_BY_TWIN
-        assert kinds(modem, sim) == ["open", "qmi-allocate", "fcc-auth", "qmi-release", "close"]
-        # Another plug-in of the same modem (a power loss) is unlocked again.
+        assert unlock(sim, str(tmp_path)).ok
+        assert runner.plug_in_noted(noted(sim, str(tmp_path)), PLUG, runner.boot_clock()) == "unlocked"
+        modem.faults.qmi_error = 0x0E  # the next unlock is refused
         modem.locked = True
-        third = unlock(sim, str(tmp_path), plug="usb 2:8")
-        assert third.ok and not third.twin and not modem.locked
+        assert not unlock(sim, str(tmp_path), plug="usb 2:8").ok
+        assert runner.plug_in_noted(noted(sim, str(tmp_path)), "usb 2:8", runner.boot_clock()) == "failed"
 
 
-def test_a_failed_unlock_leaves_no_note_so_the_twin_tries(tmp_path):
+def test_the_interface_waits_for_the_nodes_unlock_and_never_talks_to_the_modem(tmp_path):
     modem = SimModem(PERSONALITIES["sierra"]())
-    modem.faults.qmi_error = 0x0E  # the unlock refused
+    modem.faults.latency = 0.1  # the unlock takes a while: the waiter must wait it out
     with PtyModem(modem) as sim:
-        assert not unlock(sim, str(tmp_path)).ok
-        modem.faults.qmi_error = 0
-        retry = unlock(sim, str(tmp_path))
-        assert retry.ok and not retry.twin and not modem.locked
+        waited = []
+        waiter = threading.Thread(
+            target=lambda: waited.append(runner.wait_for_unlock(sim.path, PLUG, 10.0, str(tmp_path)))
+        )
+        waiter.start()  # before the node's run: its event may come first
+        outcome = unlock(sim, str(tmp_path))
+        waiter.join(15)
+        assert outcome.ok and waited == ["unlocked"]
+        assert kinds(modem, sim) == ["open", "qmi-allocate", "fcc-auth", "qmi-release", "close"]
 
 
-def test_both_events_at_once_unlock_once(tmp_path):
+def test_a_wait_in_vain_ends_at_its_deadline(tmp_path):
     modem = SimModem(PERSONALITIES["sierra"]())
-    modem.faults.latency = 0.05  # both runs are in flight together
     with PtyModem(modem) as sim:
-        outcomes = []
-        runs = [
-            threading.Thread(target=lambda: outcomes.append(unlock(sim, str(tmp_path)))) for _ in range(2)
-        ]
-        for thread in runs:
-            thread.start()
-        for thread in runs:
-            thread.join(20)
-        assert sorted(o.twin for o in outcomes) == [False, True] and all(o.ok for o in outcomes)
-        assert kinds(modem, sim).count("fcc-auth") == 1 and not modem.locked
+        started = runner.boot_clock()
+        assert runner.wait_for_unlock(sim.path, PLUG, 0.5, str(tmp_path)) is None
+        assert 0.5 <= runner.boot_clock() - started < 3.0
+        # A note of another plug-in does not end the wait either.
+        assert unlock(sim, str(tmp_path), plug="usb 2:8").ok
+        assert runner.wait_for_unlock(sim.path, PLUG, 0.3, str(tmp_path)) is None
+        assert kinds(modem, sim).count("fcc-auth") == 1
 
 
-def test_without_once_per_plug_every_run_unlocks(tmp_path):
+def test_every_run_on_the_node_unlocks(tmp_path):
+    # A second trigger of the node (udevadm trigger) is not taken for the first's twin.
     modem = SimModem(PERSONALITIES["sierra"]())
     with PtyModem(modem) as sim:
         for _ in range(2):
-            outcome = runner.unlock(sim.path, "sierra", 5.0, lock_dir=str(tmp_path), occasion="hotplug")
-            assert outcome.ok and not outcome.twin
+            assert unlock(sim, str(tmp_path)).ok
         assert kinds(modem, sim).count("fcc-auth") == 2
