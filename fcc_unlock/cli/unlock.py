@@ -13,6 +13,8 @@ from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Callable
+
     from fcc_unlock.cli.args import Args
 
 NET_CLASS = "/sys/class/net/"  # the rule names a network interface so (docs/modemmanager.md §4.2)
@@ -26,8 +28,12 @@ def command(args: Args) -> int:
         # A USB MBIM modem's network interface: its cdc-wdm node is the port. From the
         # udev rule, wait for the node's own run instead, so that ModemManager hears of
         # neither port before the unlock is done (docs/modemmanager.md §4.2).
-        from fcc_unlock.host.sysfs import control_port_of_net, plug_in_of
+        from fcc_unlock.host.sysfs import control_port_of_net, plug_in_of, read_attribute
 
+        if args.udev and not same_interface(args.device, os.environ.get("IFINDEX"), read_attribute):
+            # The event's interface is gone (its modem unplugged while the event waited):
+            # whatever has the name now is another's, with events of its own.
+            return ExitCode.OK
         node = control_port_of_net(args.device)
         if node is None:
             reason = f"{args.device}: no cdc-wdm control port beside this network interface"
@@ -76,6 +82,15 @@ def command(args: Args) -> int:
             once_per_plug=once_per_plug,
         )
     return report(outcome, log, args.json)
+
+
+def same_interface(path: str, event_ifindex: str | None, read: Callable[[str], str | None]) -> bool:
+    """Whether the interface at ``path`` is the one udev's event is about: udev gives a
+    network interface's event its IFINDEX, which the kernel never reuses before a
+    reboot. Without one (not run by udev) there is nothing to compare."""
+    if event_ifindex is None:
+        return True
+    return read(os.path.join(path, "ifindex")) == event_ifindex
 
 
 def wait_for_node(args: Args, node: str, plug_in: str, log: Log) -> int:

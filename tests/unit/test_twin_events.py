@@ -145,3 +145,20 @@ def test_every_run_on_the_node_unlocks(tmp_path):
         for _ in range(2):
             assert unlock(sim, str(tmp_path)).ok
         assert kinds(modem, sim).count("fcc-auth") == 2
+
+
+def test_the_interface_of_the_event_is_told_from_one_that_took_its_name(tmp_path):
+    from fcc_unlock.cli.unlock import same_interface
+
+    (tmp_path / "ifindex").write_text("7\n")
+
+    def read(path):
+        try:
+            return open(path).read().strip()
+        except OSError:
+            return None
+
+    assert same_interface(str(tmp_path), "7", read)
+    assert not same_interface(str(tmp_path), "5", read)  # a later modem's wwan0
+    assert not same_interface(str(tmp_path / "gone"), "7", read)  # unplugged
+    assert same_interface(str(tmp_path / "gone"), None, read)  # not from udev: nothing to compare
