@@ -132,7 +132,6 @@ def unlock(
     udev: bool = False,
     key: Key | None = None,
     occasion: str = "manual",
-    once_per_plug: str | None = None,
 ) -> Outcome:
     """Unlock ``device`` with ``method``; never raises for anything the modem does.
 
@@ -140,11 +139,7 @@ def unlock(
     radio on and check it came on (for systems without ModemManager, which does that
     itself). ``key``: the per-OEM key a KEYED method needs (host/keys.py chooses one
     when not given). ``occasion`` (session.OCCASIONS): why this run, which decides
-    the questions an MBIM method asks (docs/architecture.md §6). ``once_per_plug``
-    (host/sysfs.plug_in_of(), with ``lock_dir``): the udev run on a USB MBIM modem's
-    node notes in the modem's lock how its unlock of this plug-in ended, for the run on
-    the modem's network interface, which waits for it (wait_for_unlock();
-    docs/modemmanager.md §4.2).
+    the questions an MBIM method asks (docs/architecture.md §6).
     """
 
     if ids is None:
@@ -201,7 +196,6 @@ def unlock(
         port_type=METHOD_PORTS.get(method, "MBIM"),
         occasion=occasion,
         prepare=prepare,
-        once_per_plug=once_per_plug,
     )
     return outcome
 
@@ -218,7 +212,6 @@ def run_into(
     port_type: str = "MBIM",
     occasion: str = "manual",
     prepare: Callable[[], None] | None = None,
-    once_per_plug: str | None = None,
 ) -> T | None:
     """``work`` in a session on ``result.device`` (with_session()), and how it ended
     recorded in ``result``: its exit status, reason, warnings and time. Returns what
@@ -240,7 +233,6 @@ def run_into(
             port_type=port_type,
             occasion=occasion,
             prepare=prepare,
-            once_per_plug=once_per_plug,
         )
         result.exit_code = ExitCode.OK
     except FccUnlockError as error:
@@ -263,7 +255,6 @@ def with_session(
     port_type: str = "MBIM",
     occasion: str = "manual",
     prepare: Callable[[], None] | None = None,
-    once_per_plug: str | None = None,
 ) -> T:
     """Open ``device``, run ``work`` in one session, end it, close the port.
 
@@ -277,8 +268,7 @@ def with_session(
     lock (lock.py) from before opening the port until after closing it. ``udev``: run
     by the udev rule, where a proxy we cannot trust is passed by (open_transport()).
     ``warn`` hears what the run went on without (the lock, the proxy).
-    ``once_per_plug``: as for unlock(); how the work ended is noted in the lock for
-    wait_for_unlock(). FccUnlockError from any step propagates.
+    FccUnlockError from any step propagates.
     """
 
     checked = check_port(device, port_type)
@@ -286,125 +276,33 @@ def with_session(
     work_deadline = hard_deadline - cleanup_reserve(timeout)
     lock = take_lock(checked.path, work_deadline, lock_dir, trace, warn) if lock_dir is not None else None
     try:
-        try:
-            value = _session(
-                device,
-                checked,
-                work_deadline,
-                hard_deadline,
-                work,
-                trace,
-                clock,
-                transport,
-                udev,
-                warn,
-                port_type,
-                occasion,
-                prepare,
+        if port_type != "MBIM":
+            return _serial_session(
+                device, port_type, checked, work_deadline, hard_deadline, work, trace, clock
             )
-        except BaseException:
-            if once_per_plug is not None and lock is not None:
-                lock.note(f"{once_per_plug} failed at {boot_clock():.6f}")  # the waiter stops
-            raise
-        if once_per_plug is not None and lock is not None:
-            lock.note(f"{once_per_plug} unlocked at {boot_clock():.6f}")
-        return value
+        with open_transport(device, transport, work_deadline, trace, checked, udev, warn) as port:
+            if trace is not None:
+                trace(
+                    "note",
+                    f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
+                    f" ({port.max_control_transfer_source})",
+                )
+            from fcc_unlock.session import MbimSession
+
+            session = MbimSession(
+                port,
+                deadline=work_deadline,
+                cleanup_deadline=hard_deadline,
+                clock=clock,
+                trace=trace,
+                occasion=occasion,
+                while_opening=prepare,
+            )
+            with session:
+                return work(session)
     finally:
         if lock is not None:
             lock.release()
-
-
-# How long a note counts: the network interface's event comes within one udev run's
-# deadline of the node's.
-TWIN_SECONDS = 30.0
-
-
-def boot_clock() -> float:
-    """Seconds since boot, suspend included: the clock two processes' notes share."""
-    return time.clock_gettime(time.CLOCK_BOOTTIME)
-
-
-def plug_in_noted(noted: str, plug_in: str, now: float) -> str | None:
-    """What ``noted`` (what the lock's last holder left) says of ``plug_in`` less than
-    TWIN_SECONDS ago: "unlocked", "failed", or None."""
-    head, _, when = noted.rpartition(" at ")
-    name, _, outcome = head.rpartition(" ")
-    if name != plug_in or outcome not in ("unlocked", "failed"):
-        return None
-    try:
-        fresh = -0.001 <= now - float(when) < TWIN_SECONDS  # the note is rounded to 1 µs
-    except ValueError:
-        return None
-    return outcome if fresh else None
-
-
-def wait_for_unlock(
-    device: str, plug_in: str, timeout: float, lock_dir: str, clock: Callable[[], float] = time.monotonic
-) -> str | None:
-    """The udev rule's run on a USB MBIM modem's network interface (docs/modemmanager.md
-    §4.2): hold that event back until the run on the modem's cdc-wdm node has noted an
-    outcome for ``plug_in`` in the modem's lock ("unlocked", "failed"); None if none
-    came within ``timeout``. It never talks to the modem: one run does the unlock."""
-    from fcc_unlock.errors import Busy
-    from fcc_unlock.host.lock import DeviceLock, LockUnavailable, device_key
-
-    deadline = clock() + timeout
-    lock = DeviceLock(device_key(device), lock_dir, clock=clock)
-    while True:
-        try:
-            lock.acquire(min(deadline, clock() + 0.1))  # held by the unlock while it works
-        except Busy:
-            pass
-        except LockUnavailable:
-            return None  # no lock, no note: nothing to wait for
-        else:
-            outcome = plug_in_noted(lock.noted(), plug_in, boot_clock())
-            lock.release()
-            if outcome is not None:
-                return outcome
-        if clock() >= deadline:
-            return None
-        time.sleep(0.02)  # the node's run has not begun: its event is still queued
-
-
-def _session(
-    device: str,
-    checked: CheckedPort,
-    work_deadline: float,
-    hard_deadline: float,
-    work: Callable[[MbimSession], T],
-    trace: Tracer,
-    clock: Callable[[], float],
-    transport: str,
-    udev: bool,
-    warn: Callable[[str], None] | None,
-    port_type: str,
-    occasion: str,
-    prepare: Callable[[], None] | None,
-) -> T:
-    """with_session()'s session itself, under the lock."""
-    if port_type != "MBIM":
-        return _serial_session(device, port_type, checked, work_deadline, hard_deadline, work, trace, clock)
-    with open_transport(device, transport, work_deadline, trace, checked, udev, warn) as port:
-        if trace is not None:
-            trace(
-                "note",
-                f"{port.name}: MaxControlTransfer {port.max_control_transfer}"
-                f" ({port.max_control_transfer_source})",
-            )
-        from fcc_unlock.session import MbimSession
-
-        session = MbimSession(
-            port,
-            deadline=work_deadline,
-            cleanup_deadline=hard_deadline,
-            clock=clock,
-            trace=trace,
-            occasion=occasion,
-            while_opening=prepare,
-        )
-        with session:
-            return work(session)
 
 
 def _serial_session(
@@ -471,7 +369,7 @@ def open_transport(
     given). In the udev path (``udev`` with auto) the port is new and nobody holds it,
     so a listener we cannot trust (not root, or not speaking the proxy protocol) is
     passed by for the device itself; a real proxy is still used, since ModemManager's
-    outlives a modem that re-enumerates after a resume (docs/modemmanager.md §4).
+    outlives a modem that re-enumerates after a resume (docs/modemmanager.md §4.3).
     Elsewhere an untrusted listener is an error that says so.
     """
     if transport not in TRANSPORTS:

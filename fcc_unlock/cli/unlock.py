@@ -13,37 +13,13 @@ from fcc_unlock.transport.portcheck import check_port
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
-
     from fcc_unlock.cli.args import Args
-
-NET_CLASS = "/sys/class/net/"  # the rule names a network interface so (docs/modemmanager.md §4.2)
 
 
 def command(args: Args) -> int:
 
     log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
     method, ids = args.method, args.ids
-    if args.device.startswith(NET_CLASS):
-        # A USB MBIM modem's network interface: its cdc-wdm node is the port. From the
-        # udev rule, wait for the node's own run instead, so that ModemManager hears of
-        # neither port before the unlock is done (docs/modemmanager.md §4.2).
-        from fcc_unlock.host.sysfs import control_port_of_net, plug_in_of, read_attribute
-
-        if args.udev and not same_interface(args.device, os.environ.get("IFINDEX"), read_attribute):
-            # The event's interface is gone (its modem unplugged while the event waited):
-            # whatever has the name now is another's, with events of its own.
-            return ExitCode.OK
-        node = control_port_of_net(args.device)
-        if node is None:
-            reason = f"{args.device}: no cdc-wdm control port beside this network interface"
-            return report(
-                Outcome.failed(args.device, method, ids, ExitCode.UNSUPPORTED, reason), log, args.json
-            )
-        plug_in = plug_in_of(node)
-        if args.udev and plug_in is not None:
-            return wait_for_node(args, node, plug_in, log)
-        args.device = node
     if method is None:
         try:
             # Missing is an I/O error (exit 5), as it is with --method; not a port, 3.
@@ -60,11 +36,6 @@ def command(args: Args) -> int:
         # One of a USB modem's other serial ports: its first one does the unlock.
         log.result(f"{os.path.basename(device)}: left to the modem's first serial port", True)
         return ExitCode.OK
-    once_per_plug = None
-    if args.udev:
-        from fcc_unlock.host.sysfs import plug_in_of
-
-        once_per_plug = plug_in_of(device)
     with watchdog(args.timeout):
         trace = log.trace if args.verbose else None
         outcome = unlock(
@@ -79,31 +50,8 @@ def command(args: Args) -> int:
             udev=args.udev,
             key=args.key,
             occasion="hotplug" if args.udev else "manual",
-            once_per_plug=once_per_plug,
         )
     return report(outcome, log, args.json)
-
-
-def same_interface(path: str, event_ifindex: str | None, read: Callable[[str], str | None]) -> bool:
-    """Whether the interface at ``path`` is the one udev's event is about: udev gives a
-    network interface's event its IFINDEX, which the kernel never reuses before a
-    reboot. Without one (not run by udev) there is nothing to compare."""
-    if event_ifindex is None:
-        return True
-    return read(os.path.join(path, "ifindex")) == event_ifindex
-
-
-def wait_for_node(args: Args, node: str, plug_in: str, log: Log) -> int:
-    """The rule's run on the network interface: done once the node's run noted how its
-    unlock ended, which that run logs; only a wait in vain gets a line of its own."""
-    from fcc_unlock.run import wait_for_unlock
-
-    ended = wait_for_unlock(node, plug_in, args.timeout, lock_dir())
-    if ended is not None:
-        log.trace("note", f"{plug_in}: the unlock on {node} {ended}")
-        return ExitCode.OK
-    reason = f"{args.device}: no unlock of {plug_in} on {node} ended within {args.timeout:g} s"
-    return report(Outcome.failed(node, args.method, args.ids, ExitCode.TIMEOUT, reason), log, args.json)
 
 
 def is_trigger_port(device: str) -> bool:

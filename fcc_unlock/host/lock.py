@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_LOCK_DIR = "/run/lock/fcc-unlock"
 LOCK_DIR_VARIABLE = "FCC_UNLOCK_LOCK_DIR"
 POLL_FIRST, POLL_MAX = 0.002, 0.025  # seconds between attempts: doubling up to the cap
-NOTE_LIMIT = 256  # bytes of a note read back
 
 
 def lock_dir() -> str:
@@ -106,21 +105,6 @@ class DeviceLock:
             raise
         self.waited = self.clock() - start
         self._fd = fd
-
-    # --- what the last holder noted: an unlock of this plug-in (docs/modemmanager.md §4.2) ---
-
-    def note(self, text: str) -> None:
-        """Leave ``text`` in the lock file for the next holder (held locks only)."""
-        if self._fd >= 0:
-            data = text.encode()
-            os.ftruncate(self._fd, 0)
-            os.pwrite(self._fd, data, 0)
-
-    def noted(self) -> str:
-        """What the last holder left with note(); empty if nothing (or not held)."""
-        if self._fd < 0:
-            return ""
-        return os.pread(self._fd, NOTE_LIMIT, 0).decode("ascii", "replace")
 
     def release(self) -> None:
         if self._fd >= 0:

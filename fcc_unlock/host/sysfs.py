@@ -241,34 +241,3 @@ def first_serial_port(devnode: str, sysfs: str = "/sys", dev: str = "/dev") -> s
         if port.startswith(SERIAL_PREFIXES)
     ]
     return os.path.join(dev, min(ports)[1]) if ports else None
-
-
-# --- a USB MBIM modem's two udev events (docs/modemmanager.md §4.2) --------------------
-
-
-def plug_in_of(devnode: str, sysfs: str = "/sys") -> str | None:
-    """``usb <busnum>:<devnum>`` of the USB modem behind ``devnode``: the kernel numbers
-    each enumeration anew, so a re-plugged or power-cycled modem gets another. None for
-    anything but a USB device."""
-    found = find_modem(devnode, sysfs)
-    if found is None or found[0] != "usb":
-        return None
-    busnum, devnum = (read_attribute(os.path.join(found[1], name)) for name in ("busnum", "devnum"))
-    if not (busnum and devnum and busnum.isdigit() and devnum.isdigit()):
-        return None
-    return f"usb {busnum}:{devnum}"
-
-
-def control_port_of_net(path: str, dev: str = "/dev") -> str | None:
-    """The cdc-wdm node beside a network interface (``/sys/class/net/NAME``): cdc_mbim
-    makes both on the same USB interface, the node first. None if there is none."""
-    interface = os.path.realpath(path)
-    if link_name(os.path.join(interface, "subsystem")) != "net":
-        return None
-    function = os.path.realpath(os.path.join(interface, "device"))
-    try:
-        names = sorted(os.listdir(os.path.join(function, "usbmisc")))
-    except OSError:
-        return None
-    nodes = [name for name in names if name.startswith("cdc-wdm")]
-    return os.path.join(dev, nodes[0]) if nodes else None

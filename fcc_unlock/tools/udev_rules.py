@@ -14,9 +14,7 @@ another table or for another program (stale: regenerate) from one edited by hand
 
 Each modem of the table whose method this version can run gets one line that runs
 ``fcc-unlock --udev --method M --ids V:P $devnode`` when the port its method speaks on
-is added: USB modems by their cdc-wdm node (driver cdc_mbim) and their network
-interface (``/sys/class/net/$name``: that run waits for the unlock on the cdc-wdm node
-beside it, docs/modemmanager.md §4.2), PCI modems by their wwan
+is added: USB modems by their cdc-wdm node (driver cdc_mbim), PCI modems by their wwan
 port of the method's type (MBIM, the first AT port, XMMRPC), matched on the PCI
 function's ids (and subsystem ids where the table needs them, most specific first), so
 each modem triggers once (docs/devices.md §2). ``reported`` entries run only where the
@@ -52,9 +50,6 @@ RULES_DIRS = (
 )
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
-USB_NET = "fcc_unlock_usb_net"
-NET_PORT = "/sys/class/net/$name"  # the program waits for the unlock on the node beside it
-NICE = "/usr/bin/nice -n 19 "
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"
 OPT_IN = "FCC_UNLOCK_REPORTED"  # set to 1 by the machine's own rule to run reported entries
@@ -81,11 +76,8 @@ def check_program(program: str) -> str:
     return program
 
 
-def run_key(program: str, device: Device, port: str = "$devnode") -> str:
-    # The interface's run only waits for the node's (docs/modemmanager.md §4.2), at the
-    # lowest priority: its start must not take the CPU from the unlock it waits for.
-    waiter = NICE if port == NET_PORT else ""
-    return f'RUN+="{waiter}{program} --udev --method {device.method} --ids {device.ids} {port}"'
+def run_key(program: str, device: Device) -> str:
+    return f'RUN+="{program} --udev --method {device.method} --ids {device.ids} $devnode"'
 
 
 def usb_match(device: Device) -> str:
@@ -115,19 +107,17 @@ def port_of(device: Device) -> str:
     return METHOD_PORTS.get(device.method, "MBIM")
 
 
-def entry_lines(
-    program: str, device: Device, match: str, runnable: bool, port: str = "$devnode"
-) -> list[str]:
+def entry_lines(program: str, device: Device, match: str, runnable: bool) -> list[str]:
     """The lines of one entry: run it (opted in, for a reported one), then stop either way."""
     stop = f'{match}, GOTO="{END}"'
     if not runnable:
         return [f"# {device.model}: {device.method} is not in this version", stop]
     lines = [f"# {device.model} ({device.confidence})"]
     if device.confidence == REPORTED:
-        lines.append(f'{match}, ENV{{{OPT_IN}}}=="1", {run_key(program, device, port)}, GOTO="{END}"')
+        lines.append(f'{match}, ENV{{{OPT_IN}}}=="1", {run_key(program, device)}, GOTO="{END}"')
         lines.append(stop)  # not opted in: still no other entry for this modem
     else:
-        lines.append(f'{match}, {run_key(program, device, port)}, GOTO="{END}"')
+        lines.append(f'{match}, {run_key(program, device)}, GOTO="{END}"')
     return lines
 
 
@@ -166,14 +156,6 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     sections = [
         (USB, [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable)]),
         (
-            USB_NET,
-            [
-                line
-                for d in usb
-                for line in entry_lines(program, d, usb_match(d), d.method in runnable, NET_PORT)
-            ],
-        ),
-        (
             USB_SERIAL,
             [line for d in serial for line in entry_lines(program, d, usb_match(d), d.method in runnable)],
         ),
@@ -183,13 +165,7 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     present = {label for label, lines in sections if lines}
     lines = [HEADER, f'ACTION!="add", GOTO="{END}"']
     if USB in present:
-        lines += [
-            f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"',
-            "# Its network interface too: that run waits until the node's run has noted in the",
-            "# modem's lock how the unlock ended, so ModemManager hears of neither port",
-            "# before (docs/modemmanager.md §4.2).",
-            f'SUBSYSTEM=="net", DRIVERS=="cdc_mbim", GOTO="{USB_NET}"',
-        ]
+        lines.append(f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"')
     if USB_SERIAL in present:
         lines += [
             "# USB modems unlocked over AT: their serial ports; the program goes on only on the",

@@ -109,7 +109,7 @@ def test_auto_mode_uses_a_listening_proxy(tmp_path):
 
 
 def test_the_rule_goes_through_a_proxy_still_listening_after_a_resume(tmp_path):
-    """docs/modemmanager.md §4: after a power loss the port is new but ModemManager's
+    """docs/modemmanager.md §4.3: after a power loss the port is new but ModemManager's
     proxy still listens; the rule's run shares it (the proxy opens the port and keeps it
     open for ModemManager) instead of opening the port beside it."""
     result = scenario("udev-with-proxy-listening", tmp_path)

@@ -98,15 +98,8 @@ def test_one_run_line_per_runnable_table_entry_each_ending_the_rules():
     # USB lines come first, then PCI ones (most specific first, tested below): compare
     # as multisets of commands.
     runs = sorted(dict(((k, a), v) for k, a, _, v in fields)[("RUN", None)] for fields in lines)
-    # A USB MBIM modem's network interface has its line too (docs/modemmanager.md §4.2).
-    usb_mbim = [d for d in runnable if d.bus == "usb" and udev_rules.port_of(d) == "MBIM"]
-    net = "/sys/class/net/$name"
     assert runs == sorted(
-        [f"/usr/bin/fcc-unlock --udev --method {d.method} --ids {d.ids} $devnode" for d in runnable]
-        + [
-            f"/usr/bin/nice -n 19 /usr/bin/fcc-unlock --udev --method {d.method} --ids {d.ids} {net}"
-            for d in usb_mbim
-        ]
+        f"/usr/bin/fcc-unlock --udev --method {d.method} --ids {d.ids} $devnode" for d in runnable
     )
     for fields in lines:
         assert fields[-1] == ("GOTO", None, "=", "fcc_unlock_end")  # never two unlocks for one port
@@ -159,7 +152,9 @@ def fire(text, event):
         if fields[0][0] == "LABEL":
             continue
         tests = [f for f in fields if f[2] in ("==", "!=")]
-        ok = all(matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests)
+        ok = all(
+            matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests
+        )
         if not ok:
             continue
         for key, _, _, value in fields:
@@ -251,38 +246,6 @@ def test_reported_entries_run_only_where_the_machine_opted_in():
     # A confirmed entry needs no opt-in.
     assert len(runs_on_every_port(text, (0x105B, 0xE0AB), (0x17AA, 0x1234), opted_in=False)) == 1
     assert len(fire(text, usb_event(0x1199, 0x9079))) == 1
-
-
-def net_event(vendor, product, driver="cdc_mbim", opted_in=False):
-    event = {
-        ("ACTION", None): "add",
-        ("SUBSYSTEM", None): "net",
-        ("KERNEL", None): "wwan0",
-        ("DRIVERS", None): driver,
-        ("SUBSYSTEMS", None): "usb",
-        ("ATTRS", "idVendor"): f"{vendor:04x}",
-        ("ATTRS", "idProduct"): f"{product:04x}",
-    }
-    if opted_in:
-        event[("ENV", udev_rules.OPT_IN)] = "1"
-    return event
-
-
-def test_a_usb_mbim_modems_network_interface_waits_for_the_unlock_on_its_node():
-    """docs/modemmanager.md §4.2: both of cdc_mbim's events are held until the unlock."""
-    text = udev_rules.render()
-    net = (
-        "/usr/bin/nice -n 19 /usr/bin/fcc-unlock --udev --method sierra --ids 1199:9079 /sys/class/net/$name"
-    )
-    assert fire(text, net_event(0x1199, 0x9079)) == [net]
-    assert fire(text, usb_event(0x1199, 0x9079)) == [
-        net.replace("/sys/class/net/$name", "$devnode").replace("/usr/bin/nice -n 19 ", "")
-    ]
-    # Reported entries need the opt-in there too; other drivers' interfaces run nothing.
-    assert fire(text, net_event(0x1199, 0x9071)) == []
-    assert len(fire(text, net_event(0x1199, 0x9071, opted_in=True))) == 1
-    assert fire(text, net_event(0x1199, 0x9079, driver="qmi_wwan")) == []
-    assert fire(text, net_event(0x8086, 0x15B8, driver="e1000e")) == []
 
 
 def tty_event(vendor, product, kernel="ttyUSB2", opted_in=True):

@@ -1,4 +1,4 @@
-"""The VM tests' hooks: start the machines early, print the ModemManager timing table."""
+"""The VM tests' hooks: stop the machines at the end, print the ModemManager timing table."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from fcc_unlock_tests import *  # noqa: F403 (tests import ROOT, IN_CI from "con
 
 def _vm_module():
     return sys.modules.get("test_vm_e2e")
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Once the tests are known: if a VM test is among them, build and boot now, in the
-    background, so that the other folders' tests run meanwhile."""
-    module = _vm_module()
-    if module is not None and any(item.module is module for item in session.items if hasattr(item, "module")):
-        module.start_machines()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
