@@ -34,8 +34,8 @@ printed at the end of the run (tests/vm/conftest.py) and kept in the README.
 
 The kernel and root file system are cached in $FCC_UNLOCK_VM_WORK (default
 .cache/vm-work): about a minute and a half to build from nothing. The first VM test
-builds it and starts both boots at once, one CPU each; the ModemManager boot, the
-longer, takes about four minutes. Needs root, apt,
+builds it and runs both boots, one after the other; the ModemManager boot, the longer,
+takes about four minutes. Needs root, apt,
 qemu-system-x86, debootstrap and cpio on an amd64 Debian, and ModemManager main's
 dispatcher scripts ($FCC_UNLOCK_PEERS): skipped without them, except in CI
 (FCC_UNLOCK_CI=1), where that is a failure.
@@ -214,7 +214,7 @@ class Boot:
 
 
 class Machines:
-    """The image built from this checkout, then both boots at once, one CPU each.
+    """The image built from this checkout, then both boots, one after the other.
 
     Started by the first VM test and waited for by each; tests/vm runs last, so the
     guests do not share the host with the other folders' tests.
@@ -250,9 +250,11 @@ class Machines:
                 self.error = f"build-image.sh failed:\n{built.stdout[-3000:]}{built.stderr[-5000:]}"
                 return
             self.built_seconds = time.monotonic() - started
-            # Both at once, one CPU each, and nothing else: a guest kept waiting loses USB
-            # control requests (run-vm.sh says why).
+            # One after the other, and nothing else beside them: a guest kept waiting loses
+            # USB control requests (run-vm.sh says why), and a slower unlock runs into
+            # ModemManager's wait for the modem's ports (docs/modemmanager.md §4.2).
             self.boots["default"] = Boot("default", BOOT_SECONDS)
+            self.boots["default"].process.wait(BOOT_SECONDS + 30)
             self.boots["mm"] = Boot("mm", MM_BOOT_SECONDS, "e2e=mm")
         except Exception as error:  # reported by the test that needs the machines
             self.error = f"{type(error).__name__}: {error}"
