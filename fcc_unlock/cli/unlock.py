@@ -51,6 +51,13 @@ def command(args: Args) -> int:
             key=args.key,
             occasion="hotplug" if args.udev else "manual",
         )
+    if args.udev:
+        from fcc_unlock.host.sysfs import release_held_interfaces
+
+        # The rule kept the modem's network interface from ModemManager meanwhile; let it
+        # go however the unlock ended (docs/modemmanager.md §4.2).
+        for name in release_held_interfaces(device):
+            log.trace("note", f"{name}: change event sent, ModemManager may take it now")
     return report(outcome, log, args.json)
 
 

@@ -14,7 +14,8 @@ another table or for another program (stale: regenerate) from one edited by hand
 
 Each modem of the table whose method this version can run gets one line that runs
 ``fcc-unlock --udev --method M --ids V:P $devnode`` when the port its method speaks on
-is added: USB modems by their cdc-wdm node (driver cdc_mbim), PCI modems by their wwan
+is added: USB modems by their cdc-wdm node (driver cdc_mbim; their network interface
+is marked ID_MM_PORT_IGNORE meanwhile, docs/modemmanager.md §4.2), PCI modems by their wwan
 port of the method's type (MBIM, the first AT port, XMMRPC), matched on the PCI
 function's ids (and subsystem ids where the table needs them, most specific first), so
 each modem triggers once (docs/devices.md §2). ``reported`` entries run only where the
@@ -50,6 +51,10 @@ RULES_DIRS = (
 )
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
+USB_NET = "fcc_unlock_usb_net"
+# ModemManager leaves a port with this property alone (ModemManager-tags.h); the unlock
+# on the node sends the interface a "change" event when it is done, without it.
+HOLD = 'ENV{ID_MM_PORT_IGNORE}="1"'
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"
 OPT_IN = "FCC_UNLOCK_REPORTED"  # set to 1 by the machine's own rule to run reported entries
@@ -107,17 +112,21 @@ def port_of(device: Device) -> str:
     return METHOD_PORTS.get(device.method, "MBIM")
 
 
-def entry_lines(program: str, device: Device, match: str, runnable: bool) -> list[str]:
-    """The lines of one entry: run it (opted in, for a reported one), then stop either way."""
+def entry_lines(
+    program: str, device: Device, match: str, runnable: bool, action: str | None = None
+) -> list[str]:
+    """The lines of one entry: run it (opted in, for a reported one), then stop either way.
+    ``action``: what the entry does instead of running the program (HOLD)."""
     stop = f'{match}, GOTO="{END}"'
     if not runnable:
         return [f"# {device.model}: {device.method} is not in this version", stop]
+    does = action or run_key(program, device)
     lines = [f"# {device.model} ({device.confidence})"]
     if device.confidence == REPORTED:
-        lines.append(f'{match}, ENV{{{OPT_IN}}}=="1", {run_key(program, device)}, GOTO="{END}"')
+        lines.append(f'{match}, ENV{{{OPT_IN}}}=="1", {does}, GOTO="{END}"')
         lines.append(stop)  # not opted in: still no other entry for this modem
     else:
-        lines.append(f'{match}, {run_key(program, device)}, GOTO="{END}"')
+        lines.append(f'{match}, {does}, GOTO="{END}"')
     return lines
 
 
@@ -156,6 +165,10 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     sections = [
         (USB, [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable)]),
         (
+            USB_NET,
+            [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable, HOLD)],
+        ),
+        (
             USB_SERIAL,
             [line for d in serial for line in entry_lines(program, d, usb_match(d), d.method in runnable)],
         ),
@@ -165,7 +178,12 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     present = {label for label, lines in sections if lines}
     lines = [HEADER, f'ACTION!="add", GOTO="{END}"']
     if USB in present:
-        lines.append(f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"')
+        lines += [
+            f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"',
+            "# Its network interface: kept from ModemManager until the unlock on the node is",
+            "# done, which then sends it a change event (docs/modemmanager.md §4.2).",
+            f'SUBSYSTEM=="net", DRIVERS=="cdc_mbim", GOTO="{USB_NET}"',
+        ]
     if USB_SERIAL in present:
         lines += [
             "# USB modems unlocked over AT: their serial ports; the program goes on only on the",

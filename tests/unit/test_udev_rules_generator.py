@@ -152,9 +152,7 @@ def fire(text, event):
         if fields[0][0] == "LABEL":
             continue
         tests = [f for f in fields if f[2] in ("==", "!=")]
-        ok = all(
-            matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests
-        )
+        ok = all(matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests)
         if not ok:
             continue
         for key, _, _, value in fields:
@@ -246,6 +244,58 @@ def test_reported_entries_run_only_where_the_machine_opted_in():
     # A confirmed entry needs no opt-in.
     assert len(runs_on_every_port(text, (0x105B, 0xE0AB), (0x17AA, 0x1234), opted_in=False)) == 1
     assert len(fire(text, usb_event(0x1199, 0x9079))) == 1
+
+
+def net_event(vendor, product, driver="cdc_mbim", opted_in=False):
+    event = {
+        ("ACTION", None): "add",
+        ("SUBSYSTEM", None): "net",
+        ("KERNEL", None): "wwan0",
+        ("DRIVERS", None): driver,
+        ("SUBSYSTEMS", None): "usb",
+        ("ATTRS", "idVendor"): f"{vendor:04x}",
+        ("ATTRS", "idProduct"): f"{product:04x}",
+    }
+    if opted_in:
+        event[("ENV", udev_rules.OPT_IN)] = "1"
+    return event
+
+
+def held(text, event):
+    """Whether the rules give ``event`` ModemManager's ID_MM_PORT_IGNORE (fire()'s walk)."""
+    lines = rules(text)
+    labels = {fields[0][3]: i for i, fields in enumerate(lines) if fields[0][0] == "LABEL"}
+    i, hold = 0, False
+    while i < len(lines):
+        fields, i = lines[i], i + 1
+        if fields[0][0] == "LABEL":
+            continue
+        tests = [f for f in fields if f[2] in ("==", "!=")]
+        if not all(matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests):
+            continue
+        hold = hold or ("ENV", "ID_MM_PORT_IGNORE", "=", "1") in fields
+        for key, _, _, value in fields:
+            if key == "GOTO":
+                i = labels[value]
+    return hold
+
+
+def test_a_usb_mbim_modems_network_interface_is_kept_from_modemmanager_meanwhile():
+    """docs/modemmanager.md §4.2: the interface of a modem the rule unlocks is marked
+    ID_MM_PORT_IGNORE, and runs nothing; the unlock's change event lets it go."""
+    text = udev_rules.render()
+    assert held(text, net_event(0x1199, 0x9079)) and fire(text, net_event(0x1199, 0x9079)) == []
+    assert held(text, net_event(0x05C6, 0x90D5)) and held(text, net_event(0x2C7C, 0x030A))
+    # A reported entry only where the machine opted in, as its node's run.
+    assert not held(text, net_event(0x1199, 0x9071))
+    assert held(text, net_event(0x1199, 0x9071, opted_in=True))
+    # Other modems, other drivers, and the change event the unlock sends: left alone.
+    assert not held(text, net_event(0x1234, 0x5678))
+    assert not held(text, net_event(0x1199, 0x9079, driver="qmi_wwan"))
+    change = {**net_event(0x1199, 0x9079), ("ACTION", None): "change"}
+    assert not held(text, change)
+    # The node itself is not marked: ModemManager must see it once the run is over.
+    assert not held(text, usb_event(0x1199, 0x9079))
 
 
 def tty_event(vendor, product, kernel="ttyUSB2", opted_in=True):

@@ -74,7 +74,13 @@ FAMILIES = (
 SCENARIOS = ("rule", "dispatcher", "script", "none")
 # Quectel runs the timed paths only: the power loss and the run without an unlock are
 # Sierra's and Foxconn's (test_vm_e2e.py's MM_PATHS_OF and MM_RELOCK say the same).
-PATHS_OF = {"quectel": ("rule", "dispatcher", "script")}
+PATHS_OF = {
+    "sierra": ("rule", "slow", "dispatcher", "script", "none"),
+    "quectel": ("rule", "dispatcher", "script"),
+}
+# "slow": the rule path again with replies SLOW_REPLY late, so that the unlock outlasts
+# ModemManager's wait for the modem's other port (docs/modemmanager.md §4.2).
+SLOW_REPLY = 0.4
 RELOCK = ("sierra", "foxconn")
 # Baselines that may not finish within ModemManager's 5 s under TCG: ModemManager's 105b
 # runs qmicli four times, each about a second in the guest (docs/modemmanager.md §4.4).
@@ -342,12 +348,13 @@ def stop_proxies():
 
 def scenario(family, vendor, ids, unlock_kind, session, script, how, syslog, log):
     name = f"mm-{family}-{how}"
-    use_rule(how == "rule")
+    use_rule(how in ("rule", "slow"))
     ok, detail = use_dispatcher({"dispatcher": "ours", "script": "theirs"}.get(how), ids, script)
     check(f"{name}-setup", ok, detail)
     log.mark()
     logged = len(syslog.lines)
-    plug = Plug("--vendor", vendor, "--ids", ids)
+    slow = ("--fault", f"latency={SLOW_REPLY}") if how == "slow" else ()
+    plug = Plug("--vendor", vendor, "--ids", ids, *slow)
     enabler = Enabler(plug).run()
     transcript = entries(plug)
     kinds = [e["kind"] for e in transcript]
@@ -391,6 +398,10 @@ def scenario(family, vendor, ids, unlock_kind, session, script, how, syslog, log
         return
     if not check(f"{name}-enabled", enabler.enabled(), enabler.describe()):
         plug.dump()
+    if how == "slow":
+        check(f"{name}-one-result-line", len(lines) == 1 and "unlocked" in lines[0], f"{lines}")
+        unplug(name, plug)
+        return
     timings.append(
         {
             "family": family,

@@ -89,7 +89,7 @@ MM_FAMILIES = ("sierra", "foxconn", "quectel")
 # Quectel runs the timed paths only (the table's third row): the power loss and the
 # run without an unlock are Sierra's and Foxconn's.
 MM_PATHS_OF = {
-    "sierra": ("rule", "dispatcher", "script", "none"),
+    "sierra": ("rule", "slow", "dispatcher", "script", "none"),
     "foxconn": ("rule", "dispatcher", "script", "none"),
     "quectel": ("rule", "dispatcher", "script"),
 }
@@ -106,6 +106,8 @@ MM_PER_PATH = {
         "one-result-line",
     ),
     "script": ("setup", "listed", "enabled", "refused-then-unlocked", "through-proxy"),
+    # The rule with an unlock slower than ModemManager's wait for the modem's ports.
+    "slow": ("setup", "listed", "enabled", "one-result-line"),
     "none": ("setup", "listed", "enable-fails"),
 }
 MM_CHECKS = (
