@@ -52,13 +52,29 @@ def command(args: Args) -> int:
             occasion="hotplug" if args.udev else "manual",
         )
     if args.udev:
-        from fcc_unlock.host.sysfs import release_held_interfaces
-
-        # The rule kept the modem's network interface from ModemManager meanwhile; let it
-        # go however the unlock ended (docs/modemmanager.md §4.2).
-        for name in release_held_interfaces(device):
-            log.trace("note", f"{name}: change event sent, ModemManager may take it now")
+        # The event of the modem's network interface waits for this, however the unlock
+        # ended (docs/modemmanager.md §4.2).
+        mark_plug_in_done(device)
     return report(outcome, log, args.json)
+
+
+def mark_plug_in_done(device: str) -> None:
+    """Leave ``plug-<busnum>-<devnum>.done`` in the lock directory, which the rule's
+    wait on the interface's event looks for; only for a USB modem, only where the lock
+    directory is ours (host/lock.prepare_directory)."""
+    from fcc_unlock.host.lock import LockUnavailable, prepare_directory
+    from fcc_unlock.host.sysfs import plug_in_of
+
+    plug_in = plug_in_of(device)
+    if plug_in is None:
+        return
+    directory = lock_dir()
+    try:
+        prepare_directory(directory)
+        path = os.path.join(directory, "plug-{}-{}.done".format(*plug_in))
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644))
+    except (LockUnavailable, OSError):
+        pass  # the wait ends at its own deadline instead
 
 
 def is_trigger_port(device: str) -> bool:

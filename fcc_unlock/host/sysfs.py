@@ -243,35 +243,14 @@ def first_serial_port(devnode: str, sysfs: str = "/sys", dev: str = "/dev") -> s
     return os.path.join(dev, min(ports)[1]) if ports else None
 
 
-def net_interfaces_beside(devnode: str, sysfs: str = "/sys") -> list[str]:
-    """The sysfs directories of the network interfaces on a cdc-wdm node's USB interface
-    (cdc_mbim's other port of the same modem): where the udev rule's hold is let go."""
-    name = os.path.basename(os.path.realpath(devnode))
-    if not name.startswith("cdc-wdm"):
-        return []
-    net = os.path.join(sysfs, "class", "usbmisc", name, "device", "net")
-    try:
-        return [os.path.join(net, interface) for interface in sorted(os.listdir(net))]
-    except OSError:
-        return []
-
-
-def release_held_interfaces(devnode: str, sysfs: str = "/sys") -> list[str]:
-    """Send a "change" event to the network interfaces beside ``devnode``: udev runs the
-    rules again, this time without the rule's ID_MM_PORT_IGNORE, and ModemManager takes
-    the interface (docs/modemmanager.md §4.2). The names of those it reached."""
-    released = []
-    for interface in net_interfaces_beside(devnode, sysfs):
-        try:
-            # Never created: a sysfs attribute that is not there is not written.
-            fd = os.open(os.path.join(interface, "uevent"), os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            os.write(fd, b"change")
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
-        released.append(os.path.basename(interface))
-    return released
+def plug_in_of(devnode: str, sysfs: str = "/sys") -> tuple[str, str] | None:
+    """(busnum, devnum) of the USB modem behind ``devnode``: the kernel numbers each
+    enumeration anew, so a re-plugged or power-cycled modem gets another. None for
+    anything but a USB device."""
+    found = find_modem(devnode, sysfs)
+    if found is None or found[0] != "usb":
+        return None
+    busnum, devnum = (read_attribute(os.path.join(found[1], name)) for name in ("busnum", "devnum"))
+    if not (busnum and devnum and busnum.isdigit() and devnum.isdigit()):
+        return None
+    return busnum, devnum

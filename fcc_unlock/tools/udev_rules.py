@@ -14,8 +14,8 @@ another table or for another program (stale: regenerate) from one edited by hand
 
 Each modem of the table whose method this version can run gets one line that runs
 ``fcc-unlock --udev --method M --ids V:P $devnode`` when the port its method speaks on
-is added: USB modems by their cdc-wdm node (driver cdc_mbim; their network interface
-is marked ID_MM_PORT_IGNORE meanwhile, docs/modemmanager.md §4.2), PCI modems by their wwan
+is added: USB modems by their cdc-wdm node (driver cdc_mbim; their network interface's
+event waits for that unlock, docs/modemmanager.md §4.2), PCI modems by their wwan
 port of the method's type (MBIM, the first AT port, XMMRPC), matched on the PCI
 function's ids (and subsystem ids where the table needs them, most specific first), so
 each modem triggers once (docs/devices.md §2). ``reported`` entries run only where the
@@ -52,9 +52,14 @@ RULES_DIRS = (
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
 USB_NET = "fcc_unlock_usb_net"
-# ModemManager leaves a port with this property alone (ModemManager-tags.h); the unlock
-# on the node sends the interface a "change" event when it is done, without it.
-HOLD = 'ENV{ID_MM_PORT_IGNORE}="1"'
+# The interface's event waits (at most 10 s, polling without a program of ours) for
+# the file the run on the node leaves when its unlock of this plug-in has ended
+# (host/sysfs.plug_in_of names it). $attr{} reads the USB device the ATTRS matched.
+HOLD = (
+    "RUN+=\"/bin/sh -c 'i=0; while [ $$i -lt 100 ]; do"
+    " [ -e /run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}.done ] && exit 0;"
+    " sleep 0.1; i=$$((i+1)); done'\""
+)
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"
 OPT_IN = "FCC_UNLOCK_REPORTED"  # set to 1 by the machine's own rule to run reported entries
@@ -180,8 +185,8 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     if USB in present:
         lines += [
             f'SUBSYSTEM=="usbmisc", KERNEL=="cdc-wdm*", DRIVERS=="cdc_mbim", GOTO="{USB}"',
-            "# Its network interface: kept from ModemManager until the unlock on the node is",
-            "# done, which then sends it a change event (docs/modemmanager.md §4.2).",
+            "# Its network interface: its event waits until the unlock on the node has ended,",
+            "# so that ModemManager hears of both ports together (docs/modemmanager.md §4.2).",
             f'SUBSYSTEM=="net", DRIVERS=="cdc_mbim", GOTO="{USB_NET}"',
         ]
     if USB_SERIAL in present:

@@ -98,8 +98,10 @@ def test_one_run_line_per_runnable_table_entry_each_ending_the_rules():
     # USB lines come first, then PCI ones (most specific first, tested below): compare
     # as multisets of commands.
     runs = sorted(dict(((k, a), v) for k, a, _, v in fields)[("RUN", None)] for fields in lines)
+    # Each USB MBIM modem's network interface waits for its node's run (docs/modemmanager.md §4.2).
+    waits = [WAIT for d in runnable if d.bus == "usb" and udev_rules.port_of(d) == "MBIM"]
     assert runs == sorted(
-        f"/usr/bin/fcc-unlock --udev --method {d.method} --ids {d.ids} $devnode" for d in runnable
+        [f"/usr/bin/fcc-unlock --udev --method {d.method} --ids {d.ids} $devnode" for d in runnable] + waits
     )
     for fields in lines:
         assert fields[-1] == ("GOTO", None, "=", "fcc_unlock_end")  # never two unlocks for one port
@@ -261,41 +263,25 @@ def net_event(vendor, product, driver="cdc_mbim", opted_in=False):
     return event
 
 
-def held(text, event):
-    """Whether the rules give ``event`` ModemManager's ID_MM_PORT_IGNORE (fire()'s walk)."""
-    lines = rules(text)
-    labels = {fields[0][3]: i for i, fields in enumerate(lines) if fields[0][0] == "LABEL"}
-    i, hold = 0, False
-    while i < len(lines):
-        fields, i = lines[i], i + 1
-        if fields[0][0] == "LABEL":
-            continue
-        tests = [f for f in fields if f[2] in ("==", "!=")]
-        if not all(matches(value, event.get((key, attr))) == (op == "==") for key, attr, op, value in tests):
-            continue
-        hold = hold or ("ENV", "ID_MM_PORT_IGNORE", "=", "1") in fields
-        for key, _, _, value in fields:
-            if key == "GOTO":
-                i = labels[value]
-    return hold
+WAIT = (
+    "/bin/sh -c 'i=0; while [ $$i -lt 100 ]; do"
+    " [ -e /run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}.done ] && exit 0;"
+    " sleep 0.1; i=$$((i+1)); done'"
+)
 
 
-def test_a_usb_mbim_modems_network_interface_is_kept_from_modemmanager_meanwhile():
-    """docs/modemmanager.md §4.2: the interface of a modem the rule unlocks is marked
-    ID_MM_PORT_IGNORE, and runs nothing; the unlock's change event lets it go."""
+def test_a_usb_mbim_modems_network_interface_waits_for_the_unlock_on_its_node():
+    """docs/modemmanager.md §4.2: the interface's event waits, without a program of ours,
+    for the file the node's run leaves (cli/unlock.mark_plug_in_done names it so)."""
     text = udev_rules.render()
-    assert held(text, net_event(0x1199, 0x9079)) and fire(text, net_event(0x1199, 0x9079)) == []
-    assert held(text, net_event(0x05C6, 0x90D5)) and held(text, net_event(0x2C7C, 0x030A))
+    assert fire(text, net_event(0x1199, 0x9079)) == [WAIT]
+    assert fire(text, net_event(0x05C6, 0x90D5)) == [WAIT] == fire(text, net_event(0x2C7C, 0x030A))
     # A reported entry only where the machine opted in, as its node's run.
-    assert not held(text, net_event(0x1199, 0x9071))
-    assert held(text, net_event(0x1199, 0x9071, opted_in=True))
-    # Other modems, other drivers, and the change event the unlock sends: left alone.
-    assert not held(text, net_event(0x1234, 0x5678))
-    assert not held(text, net_event(0x1199, 0x9079, driver="qmi_wwan"))
-    change = {**net_event(0x1199, 0x9079), ("ACTION", None): "change"}
-    assert not held(text, change)
-    # The node itself is not marked: ModemManager must see it once the run is over.
-    assert not held(text, usb_event(0x1199, 0x9079))
+    assert fire(text, net_event(0x1199, 0x9071)) == []
+    assert fire(text, net_event(0x1199, 0x9071, opted_in=True)) == [WAIT]
+    # Other modems and other drivers: nothing.
+    assert fire(text, net_event(0x1234, 0x5678)) == []
+    assert fire(text, net_event(0x1199, 0x9079, driver="qmi_wwan")) == []
 
 
 def tty_event(vendor, product, kernel="ttyUSB2", opted_in=True):

@@ -253,8 +253,7 @@ class Machines:
                 return
             self.built_seconds = time.monotonic() - started
             # One after the other, and nothing else beside them: a guest kept waiting loses
-            # USB control requests (run-vm.sh says why), and a slower unlock runs into
-            # ModemManager's wait for the modem's ports (docs/modemmanager.md §4.2).
+            # USB control requests (run-vm.sh says why).
             self.boots["default"] = Boot("default", BOOT_SECONDS)
             self.boots["default"].process.wait(BOOT_SECONDS + 30)
             self.boots["mm"] = Boot("mm", MM_BOOT_SECONDS, "e2e=mm")
