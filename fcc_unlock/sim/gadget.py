@@ -247,6 +247,7 @@ class GadgetModem:
         self._ready: list[bytes] = []  # announced, waiting for GET_ENCAPSULATED_RESPONSE
         self._cond = threading.Condition()
         self.power_cycles = 0  # power_cycle() requests played
+        self._entry_texts: list[str] = []  # the transcript's entries, JSON-encoded once
         self._power_cycle_requested = False
         self._check_faults(modem.faults)
 
@@ -477,9 +478,9 @@ class GadgetModem:
 
     # --- reporting ------------------------------------------------------------------
 
-    def status(self) -> dict[str, object]:
+    def status(self, transcript: bool = True) -> dict[str, object]:
         modem = self.modem
-        return {
+        found: dict[str, object] = {
             "state": self.state,
             "pid": os.getpid(),
             "vendor": modem.personality.name,
@@ -488,7 +489,6 @@ class GadgetModem:
             "open": modem.is_open,
             "host_max_control_transfer": modem.host_max_control_transfer,
             "qmi_clients": len(modem.clients),
-            "transcript": [received.as_dict() for received in modem.transcript],
             "to_modem": self.to_modem,
             "to_host": self.to_host,
             "overrun": self.overrun,
@@ -499,6 +499,9 @@ class GadgetModem:
             "overlong_transfers": modem.overlong_transfers,
             "headerless_transfers": modem.headerless_transfers,
         }
+        if transcript:
+            found["transcript"] = [received.as_dict() for received in modem.transcript]
+        return found
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -507,9 +510,17 @@ class GadgetModem:
     def _write_status(self) -> None:
         if not self.status_path:
             return
+        # Written after every transfer, so kept cheap: each transcript entry is encoded
+        # once, when it is complete; a slow gadget leaves gadgetfs's one slot for a
+        # control request open to the next one longer.
+        entries = self.modem.transcript
+        for received in entries[len(self._entry_texts) :]:
+            self._entry_texts.append(json.dumps(received.as_dict()))
+        head = json.dumps(self.status(transcript=False))
+        text = f'{head[:-1]}, "transcript": [{",".join(self._entry_texts)}]}}'
         temporary = f"{self.status_path}.{os.getpid()}.tmp"
         with open(temporary, "w") as f:
-            json.dump(self.status(), f)
+            f.write(text)
         os.replace(temporary, self.status_path)
 
     def _log(self, text: str) -> None:

@@ -52,13 +52,13 @@ RULES_DIRS = (
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
 USB_NET = "fcc_unlock_usb_net"
-# The interface's event waits (at most 10 s, polling without a program of ours) for
+# The interface's event waits (at most 10 s, looking every 0.2 s, without a program of ours) for
 # the file the run on the node leaves when its unlock of this plug-in has ended
 # (host/sysfs.plug_in_of names it). $attr{} reads the USB device the ATTRS matched.
 HOLD = (
-    "RUN+=\"/bin/sh -c 'i=0; while [ $$i -lt 100 ]; do"
+    "RUN+=\"/bin/sh -c 'i=0; while [ $$i -lt 50 ]; do"
     " [ -e /run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}.done ] && exit 0;"
-    " sleep 0.1; i=$$((i+1)); done'\""
+    " sleep 0.2; i=$$((i+1)); done'\""
 )
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"

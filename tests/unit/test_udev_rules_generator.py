@@ -264,9 +264,9 @@ def net_event(vendor, product, driver="cdc_mbim", opted_in=False):
 
 
 WAIT = (
-    "/bin/sh -c 'i=0; while [ $$i -lt 100 ]; do"
+    "/bin/sh -c 'i=0; while [ $$i -lt 50 ]; do"
     " [ -e /run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}.done ] && exit 0;"
-    " sleep 0.1; i=$$((i+1)); done'"
+    " sleep 0.2; i=$$((i+1)); done'"
 )
 
 
