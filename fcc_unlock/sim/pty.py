@@ -65,6 +65,7 @@ class PtyModem:
         self._stop_r, self._stop_w = os.pipe()
         self._thread: threading.Thread | None = None
         self._busy_until = 0.0  # the serial knob: when the modem is done with what it has
+        self._opened = False  # the model's opening writes are done
         self.lock = threading.Lock()  # held while the model changes; tests may take it
 
     @property
@@ -74,6 +75,10 @@ class PtyModem:
     # --- running ------------------------------------------------------------------
 
     def start(self) -> PtyModem:
+        # What waits on the port before any command is there when start() returns, as it
+        # is on a real port before a client opens it: written from the thread, a client
+        # on a busy machine could drain the port before it came, then read it as a reply.
+        self._write_opening()
         self._thread = threading.Thread(target=self.serve, name="sim-modem", daemon=True)
         self._thread.start()
         return self
@@ -109,11 +114,10 @@ class PtyModem:
         happens the moment its request arrives.
         """
         due: deque[tuple[float, Write]] = deque()  # in order: every reply waits the same latency
-        opening = getattr(self.modem, "start", None)  # what waits on the port before any command
-        for action in opening() if opening is not None else ():
-            due.append((time.monotonic(), action))
-        self._busy_until = due[-1][0] if due else 0.0  # serial: when the last reply is due
-        closes = watch_closes(self.path) if getattr(self.modem.faults, "drop_unread", False) else -1
+        self._write_opening()  # served without start(): done here, before reading
+        closes = -1
+        if getattr(self.modem.faults, "drop_unread", False):
+            closes = watch_closes(self.path)
         try:
             self._serve(due, closes)
         finally:
@@ -167,6 +171,16 @@ class PtyModem:
                 due.append((at, action))
                 self._busy_until = max(self._busy_until, at)
         return True
+
+    def _write_opening(self) -> None:
+        """Write what the model has waiting on the port before the first command (at_modem's
+        ``stale`` knob), once."""
+        if self._opened:
+            return
+        self._opened = True
+        opening = getattr(self.modem, "start", None)
+        for action in opening() if opening is not None else ():
+            self._write(action)
 
     def _drop_unread(self, closes: int) -> None:
         """A client closed the port: drop what it left unread, as a wwan port does (a

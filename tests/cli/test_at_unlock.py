@@ -168,6 +168,28 @@ def test_reply_forms_and_noise_still_unlock(at_sim, variant, knobs):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_stale_input_is_on_the_port_before_a_slow_serving_thread_runs(variant):
+    # A busy machine (CI's package build beside another test run) descheduled the
+    # simulator's thread: its stale "OK" came after our drain and was read as the answer
+    # to the first command. On a real port it waits there before anyone opens it.
+    sim = pty_modem(variant, stale=True, drop_unread=False)
+    serve = sim.serve
+
+    def late_serve():
+        time.sleep(0.2)
+        serve()
+
+    sim.serve = late_serve
+    sim.start()
+    try:
+        outcome = unlock(sim, variant)
+        assert outcome.exit_code == ExitCode.OK, outcome.reason
+        assert kinds(sim) == HAPPY[variant]
+    finally:
+        sim.stop()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_no_answer_to_the_challenge_times_out_in_time(at_sim, variant):
     sim = at_sim(variant, never_answer=("fcc-lock-gen",))
     outcome = unlock(sim, variant, timeout=1.0)
