@@ -17,7 +17,20 @@ if TYPE_CHECKING:
 
 
 def command(args: Args) -> int:
+    if not args.udev:
+        return unlock_port(args)
+    from fcc_unlock.host import plug_in
 
+    # The event of the modem's network interface waits while this runs, and for the end
+    # of the unlock, however it ended (docs/modemmanager.md §4.2).
+    plug_in.announce(args.device)
+    try:
+        return unlock_port(args)
+    finally:
+        plug_in.finish(args.device)
+
+
+def unlock_port(args: Args) -> int:
     log = Log("syslog" if args.udev and args.log == "auto" else args.log, args.verbose)
     method, ids = args.method, args.ids
     if method is None:
@@ -51,30 +64,7 @@ def command(args: Args) -> int:
             key=args.key,
             occasion="hotplug" if args.udev else "manual",
         )
-    if args.udev:
-        # The event of the modem's network interface waits for this, however the unlock
-        # ended (docs/modemmanager.md §4.2).
-        mark_plug_in_done(device)
     return report(outcome, log, args.json)
-
-
-def mark_plug_in_done(device: str) -> None:
-    """Leave ``plug-<busnum>-<devnum>.done`` in the lock directory, which the rule's
-    wait on the interface's event looks for; only for a USB modem, only where the lock
-    directory is ours (host/lock.prepare_directory)."""
-    from fcc_unlock.host.lock import LockUnavailable, prepare_directory
-    from fcc_unlock.host.sysfs import plug_in_of
-
-    plug_in = plug_in_of(device)
-    if plug_in is None:
-        return
-    directory = lock_dir()
-    try:
-        prepare_directory(directory)
-        path = os.path.join(directory, "plug-{}-{}.done".format(*plug_in))
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644))
-    except (LockUnavailable, OSError):
-        pass  # the wait ends at its own deadline instead
 
 
 def is_trigger_port(device: str) -> bool:

@@ -244,9 +244,12 @@ def first_serial_port(devnode: str, sysfs: str = "/sys", dev: str = "/dev") -> s
 
 
 def plug_in_of(devnode: str, sysfs: str = "/sys") -> tuple[str, str] | None:
-    """(busnum, devnum) of the USB modem behind ``devnode``: the kernel numbers each
-    enumeration anew, so a re-plugged or power-cycled modem gets another. None for
-    anything but a USB device."""
+    """(busnum, devnum) of the USB modem behind ``devnode``, a cdc-wdm node bound to
+    cdc_mbim (the node whose network interface the udev rule holds back): the kernel
+    numbers each enumeration anew, so a re-plugged or power-cycled modem gets another.
+    None for any other node."""
+    if not is_cdc_mbim_node(devnode, sysfs):
+        return None
     found = find_modem(devnode, sysfs)
     if found is None or found[0] != "usb":
         return None
@@ -254,3 +257,17 @@ def plug_in_of(devnode: str, sysfs: str = "/sys") -> tuple[str, str] | None:
     if not (busnum and devnum and busnum.isdigit() and devnum.isdigit()):
         return None
     return busnum, devnum
+
+
+def is_cdc_mbim_node(devnode: str, sysfs: str = "/sys") -> bool:
+    """Whether ``devnode`` (checked by its device number, not its name) is a usbmisc
+    node whose USB interface cdc_mbim drives."""
+    try:
+        rdev = os.stat(devnode).st_rdev
+    except OSError:
+        return False
+    node = os.path.realpath(os.path.join(sysfs, "dev", "char", f"{os.major(rdev)}:{os.minor(rdev)}"))
+    class_dir = os.path.dirname(node)
+    if os.path.basename(class_dir) != "usbmisc":
+        return False
+    return link_name(os.path.join(os.path.dirname(class_dir), "driver")) == MBIM_DRIVER

@@ -52,12 +52,18 @@ RULES_DIRS = (
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
 USB_NET = "fcc_unlock_usb_net"
-# The interface's event waits (at most 10 s, looking every 0.2 s, without a program of ours) for
-# the file the run on the node leaves when its unlock of this plug-in has ended
-# (host/sysfs.plug_in_of names it). $attr{} reads the USB device the ATTRS matched.
+# The interface's event waits, without a program of ours, looking every 0.2 s for the
+# files the run on the node leaves (host/plug_in.py): .done ends the wait (and is taken
+# away); .run holds the run's process id, and the wait goes on while that process lives
+# (at most 10 s; a dead one's file is taken away); with neither after 1 s no run is
+# coming. $attr{} reads the USB device the ATTRS matched. No double quotes inside: the
+# rule's value is in them.
 HOLD = (
-    "RUN+=\"/bin/sh -c 'i=0; while [ $$i -lt 50 ]; do"
-    " [ -e /run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}.done ] && exit 0;"
+    "RUN+=\"/bin/sh -c 'f=/run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}; i=0;"
+    " while [ $$i -lt 50 ]; do"
+    " if [ -e $$f.done ]; then rm -f $$f.done $$f.run; exit 0; fi;"
+    " if [ -e $$f.run ]; then read p < $$f.run && kill -0 $$p 2>/dev/null || { rm -f $$f.run; exit 0; };"
+    " elif [ $$i -ge 5 ]; then exit 0; fi;"
     " sleep 0.2; i=$$((i+1)); done'\""
 )
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
