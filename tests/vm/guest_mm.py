@@ -21,6 +21,9 @@ through gadgetfs, once per scenario, and checks what the real ModemManager made 
   /e2e/peers): ``enabled`` too. The baseline.
 * ``none``: neither: the power-up is refused, ModemManager reports the failure and the
   modem stays ``disabled`` and locked.
+* ``norun`` (Sierra): the rule's node lines run nothing (a broken installation), its wait
+  on the network interface stays: the wait lets the interface go after its grace, so
+  ModemManager has the modem, and it is as with ``none`` (docs/modemmanager.md §4.2).
 
 A loop standing in for NetworkManager enables the modem as soon as ModemManager has it
 ``disabled``; the times from plug-in and from ``mmcli -e`` to ``enabled`` are printed
@@ -75,9 +78,12 @@ SCENARIOS = ("rule", "dispatcher", "script", "none")
 # Quectel runs the timed paths only: the power loss and the run without an unlock are
 # Sierra's and Foxconn's (test_vm_e2e.py's MM_PATHS_OF and MM_RELOCK say the same).
 PATHS_OF = {
-    "sierra": ("rule", "slow", "dispatcher", "script", "none"),
+    "sierra": ("rule", "slow", "dispatcher", "script", "none", "norun"),
     "quectel": ("rule", "dispatcher", "script"),
 }
+# "norun": the rule with no program on the node (a broken installation): the interface's
+# wait lets it go after its grace, so ModemManager has the modem, locked, as with "none"
+# (with a wait that held the interface its whole 10 s, ModemManager refused the modem).
 # "slow": the rule path again with replies SLOW_REPLY late, so that the unlock outlasts
 # ModemManager's wait for the modem's other port (docs/modemmanager.md §4.2).
 SLOW_REPLY = 0.4
@@ -157,12 +163,23 @@ def wait_for_modemmanager():
     check("mm-running", up, f"{version}; mmcli -L {'answers' if up else 'never answered'}")
 
 
-def use_rule(on):
-    """Mask the shipped rule the way an administrator would, or unmask it."""
-    if on and os.path.lexists(MASK):
+def use_rule(how):
+    """The shipped rule (``shipped``), masked the way an administrator would (``masked``),
+    or hidden by a copy whose node lines run nothing (``broken``: the interface's wait
+    stays, as in an installation whose program does not start)."""
+    if os.path.lexists(MASK):
         os.unlink(MASK)
-    if not on and not os.path.lexists(MASK):
+    if how == "masked":
         os.symlink("/dev/null", MASK)
+    elif how == "broken":
+        installed = (f"/usr/lib/udev/rules.d/{RULE}", f"/lib/udev/rules.d/{RULE}")
+        shipped = next(path for path in installed if os.path.exists(path))
+        with open(shipped) as f:
+            text = f.read()
+        broken = re.sub(r' RUN\+="/usr/bin/fcc-unlock [^"]*",', "", text)
+        assert broken != text and "fcc-unlock/plug-" in broken
+        with open(MASK, "w") as f:
+            f.write(broken)
     run("udevadm", "control", "--reload")
 
 
@@ -348,7 +365,7 @@ def stop_proxies():
 
 def scenario(family, vendor, ids, unlock_kind, session, script, how, syslog, log):
     name = f"mm-{family}-{how}"
-    use_rule(how in ("rule", "slow"))
+    use_rule({"rule": "shipped", "slow": "shipped", "norun": "broken"}.get(how, "masked"))
     ok, detail = use_dispatcher({"dispatcher": "ours", "script": "theirs"}.get(how), ids, script)
     check(f"{name}-setup", ok, detail)
     log.mark()
@@ -367,7 +384,7 @@ def scenario(family, vendor, ids, unlock_kind, session, script, how, syslog, log
         plug.dump()
         unplug(name, plug)
         return
-    if how == "none":
+    if how in ("none", "norun"):
         status = plug.status() or {}
         check(
             f"{name}-enable-fails",

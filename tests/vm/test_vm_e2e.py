@@ -89,7 +89,7 @@ MM_FAMILIES = ("sierra", "foxconn", "quectel")
 # Quectel runs the timed paths only (the table's third row): the power loss and the
 # run without an unlock are Sierra's and Foxconn's.
 MM_PATHS_OF = {
-    "sierra": ("rule", "slow", "dispatcher", "script", "none"),
+    "sierra": ("rule", "slow", "dispatcher", "script", "none", "norun"),
     "foxconn": ("rule", "dispatcher", "script", "none"),
     "quectel": ("rule", "dispatcher", "script"),
 }
@@ -109,6 +109,8 @@ MM_PER_PATH = {
     # The rule with an unlock slower than ModemManager's wait for the modem's ports.
     "slow": ("setup", "listed", "enabled", "one-result-line"),
     "none": ("setup", "listed", "enable-fails"),
+    # The rule without the node's program: the interface's wait must not hold it 10 s.
+    "norun": ("setup", "listed", "enable-fails"),
 }
 MM_CHECKS = (
     "package-installed",
