@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import os
 
-from fcc_unlock.host.lock import lock_dir
+from fcc_unlock.host import sysfs
+from fcc_unlock.host.lock import LockUnavailable, lock_dir, prepare_directory
 
 RUNNING, DONE = "run", "done"  # the files' suffixes; udev_rules.HOLD names them too
 
@@ -30,12 +31,12 @@ def path_of(plug_in: tuple[str, str], what: str, directory: str) -> str:
     return os.path.join(directory, "plug-{}-{}.{}".format(*plug_in, what))
 
 
-def announce(device: str, pid: int | None = None) -> None:
+def announce(device: str) -> None:
     """Leave ``.run`` with our process id: the interface waits while we live."""
-    directory = _directory(device)
-    if directory is None:
+    found = _place(device)
+    if found is None:
         return
-    plug_in, where = directory
+    plug_in, where = found
     # One left by an earlier enumeration with the same numbers (a run that outlived the
     # wait) would end the wait at once.
     _remove(path_of(plug_in, DONE, where))
@@ -46,7 +47,7 @@ def announce(device: str, pid: int | None = None) -> None:
     try:
         fd = os.open(scratch, flags, 0o644)
         try:
-            os.write(fd, f"{os.getpid() if pid is None else pid}\n".encode())
+            os.write(fd, f"{os.getpid()}\n".encode())
         finally:
             os.close(fd)
         os.replace(scratch, path)
@@ -56,10 +57,10 @@ def announce(device: str, pid: int | None = None) -> None:
 
 def finish(device: str) -> None:
     """Leave ``.done``: the unlock of this plug-in has ended, the interface may go."""
-    directory = _directory(device)
-    if directory is None:
+    found = _place(device)
+    if found is None:
         return
-    plug_in, where = directory
+    plug_in, where = found
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         os.close(os.open(path_of(plug_in, DONE, where), flags, 0o644))
@@ -67,12 +68,9 @@ def finish(device: str) -> None:
         pass  # ours is gone in a moment: the wait sees the process end
 
 
-def _directory(device: str) -> tuple[tuple[str, str], str] | None:
-    """(plug-in, lock directory) where the files go, or None for none at all."""
-    from fcc_unlock.host.lock import LockUnavailable, prepare_directory
-    from fcc_unlock.host.sysfs import plug_in_of
-
-    plug_in = plug_in_of(device)
+def _place(device: str) -> tuple[tuple[str, str], str] | None:
+    """(plug-in, lock directory) of the files, or None: none for this device."""
+    plug_in = sysfs.plug_in_of(device)
     if plug_in is None:
         return None
     directory = lock_dir()
