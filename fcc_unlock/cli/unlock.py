@@ -21,9 +21,8 @@ def command(args: Args) -> int:
         return unlock_port(args)
     from fcc_unlock.host import plug_in
 
-    # The event of the modem's network interface waits while this runs, and for the end
+    # The event of the modem's network interface waits while this runs, until the end
     # of the unlock, however it ended (docs/modemmanager.md §4.2).
-    plug_in.announce(args.device)
     try:
         return unlock_port(args)
     finally:

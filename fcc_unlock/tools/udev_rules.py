@@ -52,19 +52,34 @@ RULES_DIRS = (
 CHECKSUM = "# sha256 of this file without this line: "
 END, USB, USB_SERIAL = "fcc_unlock_end", "fcc_unlock_usb", "fcc_unlock_usb_serial"
 USB_NET = "fcc_unlock_usb_net"
-# The interface's event waits, without a program of ours, looking every 0.2 s for the
-# files the run on the node leaves (host/plug_in.py): .done ends the wait (and is taken
-# away); .run holds the run's process id, and the wait goes on while that process lives
-# (at most 10 s; a dead one's file is taken away); with neither after 1 s no run is
-# coming. $attr{} reads the USB device the ATTRS matched. No double quotes inside: the
-# rule's value is in them.
+# A USB MBIM modem's node and its network interface (docs/modemmanager.md §4.2). The
+# node's run starts as a shell that leaves plug-<busnum>-<devnum>.run, its process id,
+# in the lock directory and then becomes fcc-unlock (exec: the same process), which
+# leaves .done when its unlock has ended (host/plug_in.py). The interface's event waits
+# meanwhile, looking every 0.2 s: .done ends the wait (both files are taken away); a
+# .run whose process is gone ends it too (the file is taken away); with no .run after
+# half a second no run is coming (a broken installation); 10 s at most. Seconds are the
+# clock's, from /proc/uptime in hundredths, not counted in sleeps, which cost far more
+# than they ask for under load. Files count only in a directory that is root's and no
+# symlink (/run/lock is everyone's). No program of ours, no double quotes (the rule's
+# value is in them); $attr{} reads the USB device the ATTRS matched; $$ and %% are
+# udev's escapes of $ and %.
+LOCKS = "d=/run/lock/fcc-unlock; f=$$d/plug-$attr{busnum}-$attr{devnum};"
+OURS = "[ -O $$d ] && [ ! -h $$d ]"
+MARK = (
+    f"{LOCKS} [ -d $$d ] || mkdir -m 0755 $$d 2>/dev/null;"
+    f" if {OURS}; then [ ! -e $$f.done ] && [ ! -e $$f.run ] || rm -f $$f.done $$f.run;"
+    " set -C; echo $$$$ > $$f.run; fi 2>/dev/null;"
+)
+CLOCK = "read t x < /proc/uptime; t=$${t%%.*}$${t#*.};"
 HOLD = (
-    "RUN+=\"/bin/sh -c 'f=/run/lock/fcc-unlock/plug-$attr{busnum}-$attr{devnum}; i=0;"
-    " while [ $$i -lt 50 ]; do"
-    " if [ -e $$f.done ]; then rm -f $$f.done $$f.run; exit 0; fi;"
-    " if [ -e $$f.run ]; then read p < $$f.run && kill -0 $$p 2>/dev/null || { rm -f $$f.run; exit 0; };"
-    " elif [ $$i -ge 5 ]; then exit 0; fi;"
-    " sleep 0.2; i=$$((i+1)); done'\""
+    f"RUN+=\"/bin/sh -c '{LOCKS} {CLOCK} grace=$$((t+50)); end=$$((t+1000));"
+    " while [ $$t -lt $$end ]; do"
+    f" if {OURS} && [ -e $$f.done ]; then rm -f $$f.done $$f.run; exit 0; fi;"
+    f" if {OURS} && [ -e $$f.run ]; then read p < $$f.run;"
+    " [ $${#p} -eq 0 ] || kill -0 $$p 2>/dev/null || { rm -f $$f.run; exit 0; };"
+    " elif [ $$t -ge $$grace ]; then exit 0; fi;"
+    f" sleep 0.2; {CLOCK} done'\""
 )
 PCI_LABELS = {"MBIM": "fcc_unlock_pci", "AT": "fcc_unlock_pci_at", "XMMRPC": "fcc_unlock_pci_xmmrpc"}
 REPORTED = "reported"
@@ -94,6 +109,12 @@ def check_program(program: str) -> str:
 
 def run_key(program: str, device: Device) -> str:
     return f'RUN+="{program} --udev --method {device.method} --ids {device.ids} $devnode"'
+
+
+def node_run_key(program: str, device: Device) -> str:
+    """A USB MBIM modem's node: the run leaves its mark for the interface's wait first."""
+    command = f"{program} --udev --method {device.method} --ids {device.ids} $devnode"
+    return f"RUN+=\"/bin/sh -c '{MARK} exec {command}'\""
 
 
 def usb_match(device: Device) -> str:
@@ -174,7 +195,16 @@ def render(program: str = DEFAULT_PROGRAM, table: Sequence[Device] | None = None
     serial = [device for device in table if device.bus == "usb" and port_of(device) == "AT"]
     pci = sorted((device for device in table if device.bus == "pci"), key=specificity)
     sections = [
-        (USB, [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable)]),
+        (
+            USB,
+            [
+                line
+                for d in usb
+                for line in entry_lines(
+                    program, d, usb_match(d), d.method in runnable, node_run_key(program, d)
+                )
+            ],
+        ),
         (
             USB_NET,
             [line for d in usb for line in entry_lines(program, d, usb_match(d), d.method in runnable, HOLD)],

@@ -52,11 +52,19 @@ def syslog(tmp_path):
     server.close()
 
 
+def substituted(word: str, devnode: str, program: str, locks: str) -> str:
+    """What udev makes of a word (its escapes, $devnode, the USB device's numbers, as
+    0 and 0 here), with our program and lock directory in place of the installed ones."""
+    word = word.replace("/usr/bin/fcc-unlock", program).replace("/run/lock/fcc-unlock", locks)
+    word = word.replace("$devnode", devnode).replace("$attr{busnum}", "0").replace("$attr{devnum}", "0")
+    return word.replace("$$", "$").replace("%%", "%")
+
+
 def run_like_udev(command: list[str], devnode: str, program: str, syslog_path: str, tmp_path):
-    argv = [program if word == "/usr/bin/fcc-unlock" else word for word in command]
-    argv = [devnode if word == "$devnode" else word for word in argv]
+    locks = str(tmp_path / "locks")
+    argv = [substituted(word, devnode, program, locks) for word in command]
     env = cli_env()
-    env.update(FCC_UNLOCK_SYSLOG_SOCKET=syslog_path, FCC_UNLOCK_LOCK_DIR=str(tmp_path / "locks"))
+    env.update(FCC_UNLOCK_SYSLOG_SOCKET=syslog_path, FCC_UNLOCK_LOCK_DIR=locks)
     started = time.monotonic()
     process = subprocess.Popen(
         argv,
@@ -71,12 +79,17 @@ def run_like_udev(command: list[str], devnode: str, program: str, syslog_path: s
     elapsed = time.monotonic() - started
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # nobody left in its process group
+    # The node's shell marked the run with its process id, which exec gave fcc-unlock.
+    assert (tmp_path / "locks" / "plug-0-0.run").read_text() == f"{process.pid}\n"
     return process.returncode, out, err, elapsed
 
 
 def test_rule_command_unlocks_and_logs_to_syslog(sim, console_script, syslog, tmp_path):
     command = rule_command("1199:9079")
-    assert command[:2] == ["/usr/bin/fcc-unlock", "--udev"] and command[-1] == "$devnode"
+    # A USB MBIM node's run: a shell marks it for the interface's wait, then becomes
+    # fcc-unlock (docs/modemmanager.md §4.2).
+    assert command[:2] == ["/bin/sh", "-c"] and len(command) == 3
+    assert command[2].endswith("; exec /usr/bin/fcc-unlock --udev --method sierra --ids 1199:9079 $devnode")
     code, out, err, elapsed = run_like_udev(command, sim.path, console_script, syslog[0], tmp_path)
     assert code == 0, err
     assert out == "" and err == ""  # udev would discard it: everything went to syslog
