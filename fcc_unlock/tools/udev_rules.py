@@ -31,6 +31,8 @@ import hashlib
 import sys
 from pathlib import Path
 
+from fcc_unlock.host.lock import DEFAULT_LOCK_DIR
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,7 +66,7 @@ USB_NET = "fcc_unlock_usb_net"
 # symlink (/run/lock is everyone's). No program of ours, no double quotes (the rule's
 # value is in them); $attr{} reads the USB device the ATTRS matched; $$ and %% are
 # udev's escapes of $ and %.
-LOCKS = "d=/run/lock/fcc-unlock; f=$$d/plug-$attr{busnum}-$attr{devnum};"
+LOCKS = f"d={DEFAULT_LOCK_DIR}; f=$$d/plug-$attr{{busnum}}-$attr{{devnum}};"
 OURS = "[ -O $$d ] && [ ! -h $$d ]"
 MARK = (
     f"{LOCKS} [ -d $$d ] || mkdir -m 0755 $$d 2>/dev/null;"
@@ -107,14 +109,17 @@ def check_program(program: str) -> str:
     return program
 
 
+def command_of(program: str, device: Device) -> str:
+    return f"{program} --udev --method {device.method} --ids {device.ids} $devnode"
+
+
 def run_key(program: str, device: Device) -> str:
-    return f'RUN+="{program} --udev --method {device.method} --ids {device.ids} $devnode"'
+    return f'RUN+="{command_of(program, device)}"'
 
 
 def node_run_key(program: str, device: Device) -> str:
     """A USB MBIM modem's node: the run leaves its mark for the interface's wait first."""
-    command = f"{program} --udev --method {device.method} --ids {device.ids} $devnode"
-    return f"RUN+=\"/bin/sh -c '{MARK} exec {command}'\""
+    return f"RUN+=\"/bin/sh -c '{MARK} exec {command_of(program, device)}'\""
 
 
 def usb_match(device: Device) -> str:
