@@ -13,8 +13,9 @@ Every row runs both programs alternately against one simulated modem, in-process
   bMaxOutstandingCommandMessages = 1; oFono assumes 1 when the descriptor is missing);
 * concurrent: each reply a latency after its own request, however many are in flight.
 
-Hotplug (what the udev rule runs; no mbim-proxy listening, as at boot):
-``fcc-unlock --udev --method sierra --ids 1199:9079 /dev/cdc-wdmN`` against
+Hotplug (what the udev rule runs; no mbim-proxy listening, as at boot): the rule's
+RUN for the node, ``/bin/sh -c '<mark>; exec fcc-unlock --udev --method sierra --ids
+1199:9079 /dev/cdc-wdmN'`` (docs/modemmanager.md §4.2), against
 ``qmicli --device-open-mbim -d /dev/cdc-wdmN --dms-set-fcc-authentication``.
 
 Dispatcher (what ModemManager runs, ``<vid>:<pid> <D-Bus path> <port>``), all through
@@ -172,13 +173,33 @@ def measure_row(
     return not row.failure
 
 
+def rule_command(program: str, device: str, locks: Path) -> list[str]:
+    """The shipped rule's RUN for an EM7455's cdc-wdm node, as udev runs it: its shell
+    marks the run (in ``locks``; USB device 0-0) and execs ``program``. The mark of the
+    run before is there and is removed, a fork a real plug-in does not pay."""
+    from fcc_unlock.host.devices import DEVICES
+    from fcc_unlock.host.lock import DEFAULT_LOCK_DIR
+    from fcc_unlock.tools.udev_rules import node_run_key
+
+    sierra = next(d for d in DEVICES if d.ids == "1199:9079")
+    text = node_run_key(program, sierra).split('RUN+="', 1)[1].rstrip('"')
+    for udev, value in (("$attr{busnum}", "0"), ("$attr{devnum}", "0"), ("$devnode", device)):
+        text = text.replace(udev, value)
+    text = text.replace("$$", "$").replace("%%", "%").replace(DEFAULT_LOCK_DIR, str(locks))
+    shell, script = "/bin/sh -c '", text
+    assert script.startswith(shell) and script.endswith("'")
+    return ["/bin/sh", "-c", script[len(shell) : -1]]
+
+
 def hotplug_rows(
     program: str, qmicli: str, models: list[str], latencies: list[float], runs: int
 ) -> list[Row]:
+    locks = Path(tempfile.mkdtemp(prefix="fcc-unlock-bench-locks."))
+
     def commands(port: str) -> dict[str, list[str]]:
         device = f"/dev/{port}"
         return {
-            "ours": [program, "--udev", "--method", "sierra", "--ids", "1199:9079", device],
+            "ours": rule_command(program, device, locks),
             "theirs": [qmicli, "--device-open-mbim", "-d", device, "--dms-set-fcc-authentication"],
         }
 
